@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every command shares: configuration from defaults, .env and the
+ * environment; the kcat-like options -b -t -X -q -v; signals; time.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+
+/* A .env larger than this is surely not one. */
+#define CLI_MAX_ENV_BYTES (1024 * 1024)
+
+volatile sig_atomic_t cli_stop;
+
+static void cli_on_signal(int sig)
+{
+    cli_stop = sig;
+}
+
+void cli_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = cli_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("dndtrack: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'dndtrack %s --help' for more.\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Reads ./.env into the configuration when the file exists. */
+static int cli_load_env_file(struct config *cfg)
+{
+    char err[600];
+    FILE *f = fopen(".env", "rb");
+    char *text;
+    size_t n;
+    int rc;
+
+    if (!f)
+        return errno == ENOENT ? 0 : (perror("dndtrack: .env"), -1);
+    text = malloc(CLI_MAX_ENV_BYTES);
+    if (!text) {
+        fclose(f);
+        return -1;
+    }
+    n = fread(text, 1, CLI_MAX_ENV_BYTES, f);
+    if (ferror(f) || n == CLI_MAX_ENV_BYTES) {
+        fprintf(stderr, "dndtrack: .env: cannot read it, or over 1 MiB\n");
+        rc = -1;
+    } else {
+        rc = config_load_env_text(cfg, text, n, ".env", err, sizeof(err));
+        if (rc)
+            fprintf(stderr, "dndtrack: %s\n", err);
+    }
+    free(text);
+    fclose(f);
+    return rc ? -1 : 0;
+}
+
+int cli_config_load(struct config *cfg)
+{
+    char err[600];
+    const char *v;
+    size_t i;
+
+    if (config_init(cfg)) {
+        fprintf(stderr, "dndtrack: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    if (cli_load_env_file(cfg))
+        goto fail;
+    for (i = 0; config_keys[i]; i++) {
+        v = getenv(config_keys[i]);
+        if (v && config_set(cfg, config_keys[i], v, err, sizeof(err))) {
+            fprintf(stderr, "dndtrack: environment: %s\n", err);
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    config_free(cfg);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_common_option(struct config *cfg, int opt, const char *arg)
+{
+    char err[600];
+    int rc = 0;
+
+    switch (opt) {
+    case 'b':
+        rc = config_set(cfg, "KAFKA_BROKER_ADDRESS", arg, err, sizeof(err));
+        break;
+    case 't':
+        rc = config_set(cfg, "DND_TOPIC", arg, err, sizeof(err));
+        break;
+    case 'X':
+        rc = config_add_prop(cfg, arg, err, sizeof(err));
+        break;
+    case 'q':
+        log_set_level(LOG_ERROR);
+        break;
+    case 'v':
+        log_set_level(log_get_level() == LOG_INFO ? LOG_DEBUG : LOG_INFO);
+        break;
+    default:
+        return 0;
+    }
+    if (rc) {
+        fprintf(stderr, "dndtrack: %s\n", err);
+        return -1;
+    }
+    return 1;
+}

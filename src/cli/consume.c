@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dndtrack consume: reads the topic as a member of the consumer group,
+ * keeps every player's figures, sends what it cannot read to the dead
+ * letter topic, and serves the figures on the dashboard address.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/tracker.h"
+#include "http/http.h"
+#include "kafka/kafka.h"
+#include "util/log.h"
+
+/* The page never sees figures older than this while messages arrive. */
+#define CONSUME_MAX_STALE_S 1.0
+/* Nor is it republished more often than this, whatever the rate. */
+#define CONSUME_MIN_GAP_S 0.02
+
+struct consume_ctx {
+    const struct config *cfg;
+    const struct consume_opts *o;
+    struct tracker *tracker;
+    struct http_server *http;
+    struct kafka_producer *dlq;
+    char *dlq_topic;
+    unsigned long long since_publish; /* messages not yet published */
+    double published_at;
+    int failed;
+};
+
+static void consume_assigned(void *arg, int32_t partition)
+{
+    struct consume_ctx *x = arg;
+
+    /* The partition is read again from its start: begin from nothing. */
+    tracker_drop(x->tracker, partition);
+    x->since_publish++;
+}
+
+static void consume_revoked(void *arg, int32_t partition)
+{
+    struct consume_ctx *x = arg;
+
+    tracker_drop(x->tracker, partition);
+    x->since_publish++;
+}
+
+/* The /api/players document, with the tracked players added. */
+static json_t *consume_document(struct consume_ctx *x)
+{
+    json_t *doc = tracker_snapshot(x->tracker);
+    json_t *tracked = json_array();
+    size_t i;
+
+    if (!doc || !tracked) {
+        json_decref(doc);
+        json_decref(tracked);
+        return NULL;
+    }
+    if (x->cfg->tracked_all)
+        json_array_append_new(tracked, json_string("all"));
+    for (i = 0; i < x->cfg->ntracked; i++)
+        json_array_append_new(tracked,
+                              json_string(x->cfg->tracked_list[i]));
+    json_object_set_new(doc, "tracked", tracked);
+    return doc;
+}
+
+static void consume_publish(struct consume_ctx *x)
+{
+    json_t *doc;
+    char *text;
+
+    x->since_publish = 0;
+    x->published_at = cli_now();
+    if (!x->http)
+        return;
+    doc = consume_document(x);
+    text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text) {
+        log_error("cannot render the figures: out of memory");
+        return;
+    }
+    http_publish(x->http, text, strlen(text));
+}
+
+/* Publishes after VIZ_REFRESH_MESSAGES messages, or when stale. */
+static void consume_maybe_publish(struct consume_ctx *x)
+{
+    double since = cli_now() - x->published_at;
+
+    if (x->since_publish == 0 || since < CONSUME_MIN_GAP_S)
+        return;
+    if (x->since_publish >= (unsigned long long)x->cfg->viz_refresh ||
+        since >= CONSUME_MAX_STALE_S)
+        consume_publish(x);
+}
+
+/* Adds one text header; librdkafka copies name and value. */
+static void consume_header(rd_kafka_headers_t *h, const char *name,
+                           const char *value)
+{
+    rd_kafka_header_add(h, name, -1, value, -1);
+}
+
+/* Sends the original bytes of m to the dead letter topic with why. */
+static void consume_dead_letter(struct consume_ctx *x,
+                                const rd_kafka_message_t *m, const char *why)
+{
+    rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+    char partition[16], offset[24];
+
+    log_warn("dead letter %s [%d] at offset %lld: %s",
+             rd_kafka_topic_name(m->rkt), (int)m->partition,
+             (long long)m->offset, why);
+    if (!h)
+        return;
+    snprintf(partition, sizeof(partition), "%d", (int)m->partition);
+    snprintf(offset, sizeof(offset), "%lld", (long long)m->offset);
+    consume_header(h, "dndtrack.reason", why);
+    consume_header(h, "dndtrack.source.topic", rd_kafka_topic_name(m->rkt));
+    consume_header(h, "dndtrack.source.partition", partition);
+    consume_header(h, "dndtrack.source.offset", offset);
+    if (kafka_producer_send(x->dlq, x->dlq_topic, m->key, m->key_len,
+                            m->payload, m->len, h))
+        rd_kafka_headers_destroy(h);
+}
+
+static int consume_message(struct consume_ctx *x, rd_kafka_message_t *m)
+{
+    char why[512];
+    int rc;
+
+    rc = tracker_apply(x->tracker, m->partition, m->payload, m->len, why,
+                       sizeof(why));
+    if (rc == TRACKER_EINVALID) {
+        consume_dead_letter(x, m, why);
+    } else if (rc) {
+        log_error("cannot apply a message: %s", tracker_strerror(rc));
+        return -1;
+    }
+    x->since_publish++;
+    return 0;
+}
+
+static int consume_loop(struct consume_ctx *x, struct kafka_consumer *c)
+{
+    rd_kafka_message_t *m;
+    int rc;
+
+    while (!cli_stop) {
+        rc = kafka_consumer_poll(c, 100, &m);
+        if (rc == 1) {
+            rc = consume_message(x, m);
+            rd_kafka_message_destroy(m);
+            if (rc)
+                return -1;
+        } else if (rc == KAFKA_EEND) {
+            log_info("every partition is at its end");
+            return 0;
+        } else if (rc == KAFKA_ETOPIC) {
+            log_error("topic %s does not exist", x->cfg->topic);
+            return -1;
+        } else if (rc < 0) {
+            return -1;
+        }
+        consume_maybe_publish(x);
+        kafka_producer_poll(x->dlq, 0);
+    }
+    return 0;
+}
+
+/* Prints the document on stdout for scripts. */
+static int consume_print(struct consume_ctx *x)
+{
+    json_t *doc = consume_document(x);
+    int rc;
+
+    if (!doc)
+        return -1;
+    rc = json_dumpf(doc, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(doc);
+    return rc || fflush(stdout) ? -1 : 0;
+}
+
+/* Starts the dashboard when asked to; 0 or -1. */
+static int consume_serve(struct consume_ctx *x)
+{
+    int rc;
+
+    if (!x->o->dashboard)
+        return 0;
+    rc = http_start(x->o->dashboard, &x->http);
+    if (rc) {
+        log_error("cannot serve the dashboard on %s: %s", x->o->dashboard,
+                  http_strerror(rc));
+        return -1;
+    }
+    consume_publish(x);
+    if (!x->o->quiet) {
+        char host[256];
+        unsigned port;
+        int v6;
+
+        if (http_parse_address(x->o->dashboard, host, sizeof(host), &port))
+            host[0] = '\0';
+        v6 = strchr(host, ':') != NULL;
+        fprintf(stderr, "dndtrack: dashboard on http://%s%s%s:%u/ (figures "
+                        "at /api/players)\n",
+                v6 ? "[" : "", host, v6 ? "]" : "", http_port(x->http));
+    }
+    return 0;
+}
+
+int consume_run(const struct config *cfg, const struct consume_opts *o)
+{
+    struct consume_ctx x;
+    struct kafka_consumer_hooks h = {&x, consume_assigned, consume_revoked};
+    struct kafka_consumer *c = NULL;
+    char err[512];
+    int rc = CLI_EXIT_FAIL;
+    size_t n;
+
+    memset(&x, 0, sizeof(x));
+    x.cfg = cfg;
+    x.o = o;
+    n = strlen(cfg->topic) + sizeof(".dlq");
+    x.dlq_topic = malloc(n);
+    x.tracker = tracker_new();
+    if (!x.dlq_topic || !x.tracker)
+        goto out;
+    snprintf(x.dlq_topic, n, "%s.dlq", cfg->topic);
+
+    if (kafka_producer_new(cfg, NULL, &x.dlq, err, sizeof(err)) ||
+        kafka_consumer_new(cfg, &h, o->stop_at_end, &c, err, sizeof(err))) {
+        fprintf(stderr, "dndtrack: %s\n", err);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (consume_serve(&x))
+        goto out;
+    log_info("consuming %s on %s as group %s", cfg->topic, cfg->brokers,
+             cfg->group_id);
+
+    rc = consume_loop(&x, c) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    consume_publish(&x);
+    if (o->print_summary && consume_print(&x))
+        rc = CLI_EXIT_FAIL;
+out:
+    kafka_consumer_close(c);
+    if (x.dlq && kafka_producer_drain(x.dlq, 10000)) {
+        log_error("some dead letters could not be written");
+        rc = CLI_EXIT_FAIL;
+    }
+    kafka_producer_free(x.dlq);
+    http_stop(x.http);
+    tracker_free(x.tracker);
+    free(x.dlq_topic);
+    return rc;
+}
+
+static const char consume_help[] =
+    "Usage: dndtrack consume [OPTIONS]\n"
+    "Reads D&D events from Kafka as a member of a consumer group, keeps\n"
+    "every player's figures and serves them on the dashboard address.\n"
+    "Messages it cannot read go to TOPIC.dlq with the reason in headers.\n"
+    "\n"
+    "  -b BROKERS         bootstrap brokers (KAFKA_BROKER_ADDRESS)\n"
+    "  -t TOPIC           topic (DND_TOPIC, default dnd_events)\n"
+    "  -G GROUP           consumer group (DND_CONSUMER_GROUP_ID)\n"
+    "  -X PROP=VALUE      any librdkafka property, e.g. for TLS or SASL\n"
+    "  -e                 stop at the end of every partition and print\n"
+    "                     the figures as JSON on standard output\n"
+    "  --dashboard ADDR   serve on ADDR (DASHBOARD_ADDRESS, default\n"
+    "                     127.0.0.1:8080); 'off' for none. With -e the\n"
+    "                     dashboard is off unless this is given.\n"
+    "  -q, -v             quieter, more verbose\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Exit status: 0 done; 1 broker, topic or output failure; 2 bad option\n"
+    "or setting.\n";
+
+int cmd_consume(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"dashboard", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct consume_opts o = {0};
+    const char *dashboard = NULL;
+    struct config cfg;
+    char err[600];
+    int opt, rc;
+
+    rc = cli_config_load(&cfg);
+    if (rc)
+        return rc;
+    while ((opt = getopt_long(argc, argv, "b:t:X:G:eqvh", longs, NULL)) !=
+           -1) {
+        rc = cli_common_option(&cfg, opt, optarg);
+        if (rc < 0)
+            goto usage;
+        if (opt == 'q')
+            o.quiet = 1;
+        if (rc)
+            continue;
+        if (opt == 'G' &&
+            config_set(&cfg, "DND_CONSUMER_GROUP_ID", optarg, err,
+                       sizeof(err))) {
+            fprintf(stderr, "dndtrack: %s\n", err);
+            goto usage;
+        } else if (opt == 'e') {
+            o.stop_at_end = 1;
+        } else if (opt == 'd') {
+            dashboard = optarg;
+        } else if (opt == 'h') {
+            fputs(consume_help, stdout);
+            config_free(&cfg);
+            return CLI_EXIT_OK;
+        } else if (opt != 'G') {
+            goto usage;
+        }
+    }
+    if (optind < argc) {
+        config_free(&cfg);
+        return cli_usage_error("consume", "unexpected argument '%s'",
+                               argv[optind]);
+    }
+    if (dashboard && strcmp(dashboard, "off") != 0 &&
+        config_set(&cfg, "DASHBOARD_ADDRESS", dashboard, err, sizeof(err))) {
+        fprintf(stderr, "dndtrack: --dashboard: %s\n", err);
+        goto usage;
+    }
+    if (dashboard ? strcmp(dashboard, "off") != 0 : !o.stop_at_end)
+        o.dashboard = cfg.dashboard;
+    o.print_summary = o.stop_at_end;
+    cli_signals();
+    rc = consume_run(&cfg, &o);
+    config_free(&cfg);
+    return rc;
+usage:
+    config_free(&cfg);
+    fputs("Try 'dndtrack consume --help' for more.\n", stderr);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * librdkafka configuration and the producer. Delivery reports are the only
+ * truth about a message: each one is counted delivered or failed, and a
+ * drain purges what the broker never took so nothing is left unaccounted.
+ */
+#include "kafka/kafka.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+/* Failures logged one by one before the rest are only counted. */
+#define KAFKA_MAX_LOGGED_FAILURES 10
+
+struct kafka_producer {
+    rd_kafka_t *rk;
+    unsigned long long queued;
+    unsigned long long delivered;
+    unsigned long long failed;
+};
+
+/* Routes librdkafka's own log lines to ours. */
+static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                         const char *buf)
+{
+    enum log_level l = level <= 3 ? LOG_ERROR
+                       : level <= 4 ? LOG_WARN
+                       : level <= 6 ? LOG_INFO
+                                    : LOG_DEBUG;
+
+    log_msg(l, "kafka: %s: %s", fac, buf);
+}
+
+/* Client-level errors: most are transient (a broker down) and retried by
+ * librdkafka itself, so they are warnings unless fatal. */
+static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                           void *opaque)
+{
+    if (err == RD_KAFKA_RESP_ERR__FATAL)
+        log_error("kafka: fatal: %s", reason);
+    else
+        log_warn("kafka: %s", reason);
+}
+
+/* Our logger and error callback on a new configuration. */
+static void kafka_conf_hooks(rd_kafka_conf_t *conf)
+{
+    rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+    rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
+}
+
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
+                   const char *value, char *err, size_t errlen)
+{
+    char why[256];
+
+    if (rd_kafka_conf_set(conf, name, value, why, sizeof(why)) ==
+        RD_KAFKA_CONF_OK)
+        return 0;
+    snprintf(err, errlen, "-X %s=%s: %s", name, value, why);
+    return KAFKA_ECONFIG;
+}
+
+/* Applies a NULL-terminated list of name, value pairs (NULL is empty). */
+static int kafka_conf_pairs(rd_kafka_conf_t *conf, const char *const *kv,
+                            char *err, size_t errlen)
+{
+    for (; kv && *kv; kv += 2)
+        if (kafka_conf_set(conf, kv[0], kv[1], err, errlen))
+            return KAFKA_ECONFIG;
+    return 0;
+}
+
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg,
+                                const char *const *defaults,
+                                const char *const *extra, char *err,
+                                size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    size_t i;
+
+    if (!conf) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    kafka_conf_hooks(conf);
+    if (kafka_conf_pairs(conf, defaults, err, errlen) ||
+        kafka_conf_pairs(conf, extra, err, errlen) ||
+        kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, err, errlen) ||
+        kafka_conf_set(conf, "client.id", "dndtrack", err, errlen))
+        goto fail;
+    for (i = 0; i < cfg->nprops; i++)
+        if (kafka_conf_set(conf, cfg->props[i].name, cfg->props[i].value, err,
+                           errlen))
+            goto fail;
+    return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}
+
+static void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+                        void *opaque)
+{
+    struct kafka_producer *p = opaque;
+
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        p->delivered++;
+        return;
+    }
+    p->failed++;
+    if (p->failed <= KAFKA_MAX_LOGGED_FAILURES)
+        log_error("delivery to %s failed: %s", rd_kafka_topic_name(m->rkt),
+                  rd_kafka_err2str(m->err));
+    else if (p->failed == KAFKA_MAX_LOGGED_FAILURES + 1)
+        log_error("more deliveries failed; counting them without logging");
+}
+
+int kafka_producer_new(const struct config *cfg, const char *const *extra,
+                       struct kafka_producer **out, char *err, size_t errlen)
+{
+    static const char *const defaults[] = {
+        "enable.idempotence", "true", "compression.type", "lz4",
+        "linger.ms", "5", NULL};
+    struct kafka_producer *p = calloc(1, sizeof(*p));
+    rd_kafka_conf_t *conf;
+    char why[512];
+
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return KAFKA_ECREATE;
+    }
+    conf = kafka_conf_new(cfg, defaults, extra, err, errlen);
+    if (!conf) {
+        free(p);
+        return KAFKA_ECONFIG;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, kafka_dr_cb);
+    rd_kafka_conf_set_opaque(conf, p);
+
+    /* On success rd_kafka_new() owns conf; on failure it is still ours. */
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+    if (!p->rk) {
+        snprintf(err, errlen, "cannot create producer: %s", why);
+        rd_kafka_conf_destroy(conf);
+        free(p);
+        return KAFKA_ECREATE;
+    }
+    *out = p;
+    return 0;
+}
+
+int kafka_producer_send(struct kafka_producer *p, const char *topic,
+                        const void *key, size_t keylen, const void *value,
+                        size_t len, rd_kafka_headers_t *headers)
+{
+    rd_kafka_resp_err_t e;
+
+    for (;;) {
+        if (headers)
+            e = rd_kafka_producev(
+                p->rk, RD_KAFKA_V_TOPIC(topic),
+                RD_KAFKA_V_KEY((void *)key, keylen),
+                RD_KAFKA_V_VALUE((void *)value, len),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+        else
+            e = rd_kafka_producev(
+                p->rk, RD_KAFKA_V_TOPIC(topic),
+                RD_KAFKA_V_KEY((void *)key, keylen),
+                RD_KAFKA_V_VALUE((void *)value, len),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        /* The local queue is full: let deliveries drain it, then retry. */
+        rd_kafka_poll(p->rk, 100);
+    }
+    if (e) {
+        log_error("cannot queue a message for %s: %s", topic,
+                  rd_kafka_err2str(e));
+        return KAFKA_ESEND;
+    }
+    p->queued++;
+    rd_kafka_poll(p->rk, 0);
+    return 0;
+}
+
+void kafka_producer_poll(struct kafka_producer *p, int timeout_ms)
+{
+    rd_kafka_poll(p->rk, timeout_ms);
+}
+
+unsigned long long kafka_producer_drain(struct kafka_producer *p,
+                                        int timeout_ms)
+{
+    unsigned long long before = p->failed;
+    int left;
+
+    rd_kafka_flush(p->rk, timeout_ms);
+    left = rd_kafka_outq_len(p->rk);
+    if (left == 0)
+        return 0;
+
+    /* Purged messages come back as failed delivery reports. */
+    rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(p->rk, 5000);
+    return p->failed - before;
+}
+
+void kafka_producer_counts(const struct kafka_producer *p,
+                           unsigned long long *delivered,
+                           unsigned long long *failed,
+                           unsigned long long *in_flight)
+{
+    *delivered = p->delivered;
+    *failed = p->failed;
+    *in_flight = p->queued - p->delivered - p->failed;
+}
+
+rd_kafka_t *kafka_producer_handle(struct kafka_producer *p)
+{
+    return p->rk;
+}
+
+void kafka_producer_free(struct kafka_producer *p)
+{
+    if (!p)
+        return;
+    rd_kafka_destroy(p->rk);
+    free(p);
+}
+
+const char *kafka_strerror(int err)
+{
+    switch (err) {
+    case KAFKA_OK:
+        return "success";
+    case KAFKA_ECONFIG:
+        return "configuration refused";
+    case KAFKA_ECREATE:
+        return "cannot create client";
+    case KAFKA_ESEND:
+        return "cannot queue message";
+    case KAFKA_EFATAL:
+        return "fatal client error";
+    case KAFKA_ETOPIC:
+        return "topic does not exist";
+    case KAFKA_EEND:
+        return "end of partitions";
+    default:
+        return "unknown error";
+    }
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Kafka adapter: librdkafka configuration from our settings, an
+ * idempotent producer that counts every delivery report, and a group
+ * consumer that reports partition moves and the end of its partitions.
+ * It knows nothing of events or statistics.
+ */
+#ifndef DND_KAFKA_H
+#define DND_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+
+enum kafka_err {
+    KAFKA_OK = 0,
+    KAFKA_ECONFIG = -1,  /* librdkafka refused a property */
+    KAFKA_ECREATE = -2,  /* the client could not be created */
+    KAFKA_ESEND = -3,    /* a message could not be queued */
+    KAFKA_EFATAL = -4,   /* a fatal client error; see the log */
+    KAFKA_ETOPIC = -5,   /* the topic does not exist */
+    KAFKA_EEND = -6      /* every assigned partition is at its end */
+};
+
+/*
+ * A new librdkafka configuration with our logger, then the name, value
+ * pairs of defaults and of extra (each NULL-terminated, or NULL), then
+ * bootstrap.servers from cfg and every -X property of cfg, so -X wins.
+ * Returns NULL with a message in err when a property is refused.
+ */
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg,
+                                const char *const *defaults,
+                                const char *const *extra, char *err,
+                                size_t errlen);
+
+/* Sets name=value on conf; on refusal writes "-X name=value: why". */
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
+                   const char *value, char *err, size_t errlen);
+
+struct kafka_producer;
+
+/*
+ * An idempotent, lz4-compressed producer. extra may be NULL or a
+ * NULL-terminated list of name, value pairs applied before cfg's -X
+ * properties. Returns 0 and *out, or a negative enum kafka_err with err.
+ */
+int kafka_producer_new(const struct config *cfg, const char *const *extra,
+                       struct kafka_producer **out, char *err, size_t errlen);
+
+/*
+ * Queues a copy of value for topic with key (either may be NULL with length
+ * 0). headers, when not NULL, pass to librdkafka on success only. Waits
+ * while the local queue is full. Returns 0 or KAFKA_ESEND.
+ */
+int kafka_producer_send(struct kafka_producer *p, const char *topic,
+                        const void *key, size_t keylen, const void *value,
+                        size_t len, rd_kafka_headers_t *headers);
+
+/* Serves delivery reports for up to timeout_ms. */
+void kafka_producer_poll(struct kafka_producer *p, int timeout_ms);
+
+/*
+ * Waits up to timeout_ms for every queued message to be delivered or to
+ * fail; then purges what is left, which is counted as failed. Returns the
+ * number purged.
+ */
+unsigned long long kafka_producer_drain(struct kafka_producer *p,
+                                        int timeout_ms);
+
+/* Delivered and failed so far, and messages still in flight. */
+void kafka_producer_counts(const struct kafka_producer *p,
+                           unsigned long long *delivered,
+                           unsigned long long *failed,
+                           unsigned long long *in_flight);
+
+/* The underlying handle, for the embedded broker. */
+rd_kafka_t *kafka_producer_handle(struct kafka_producer *p);
+
+/* Frees p; call kafka_producer_drain() first to lose nothing. */
+void kafka_producer_free(struct kafka_producer *p);
+
+/* Called from inside kafka_consumer_poll() when partitions move. */
+struct kafka_consumer_hooks {
+    void *arg;
+    void (*assigned)(void *arg, int32_t partition);
+    void (*revoked)(void *arg, int32_t partition);
+};
+
+struct kafka_consumer;
+
+/*
+ * Joins cfg's group on cfg's topic. Every assigned partition is read from
+ * its beginning. With stop_at_end, kafka_consumer_poll() returns
+ * KAFKA_EEND once every assigned partition has reached its end, and
+ * KAFKA_ETOPIC when the topic does not exist.
+ */
+int kafka_consumer_new(const struct config *cfg,
+                       const struct kafka_consumer_hooks *hooks,
+                       int stop_at_end, struct kafka_consumer **out,
+                       char *err, size_t errlen);
+
+/*
+ * Waits up to timeout_ms. Returns 1 with a message in *msg (release with
+ * rd_kafka_message_destroy), 0 when there was none, or a negative enum
+ * kafka_err. Consumer errors that librdkafka recovers from are logged.
+ */
+int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
+                        rd_kafka_message_t **msg);
+
+/* Leaves the group and frees c. NULL is a no-op. */
+void kafka_consumer_close(struct kafka_consumer *c);
+
+const char *kafka_strerror(int err);
+
+#endif
