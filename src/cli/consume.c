@@ -21,6 +21,13 @@
 /* Nor is it republished more often than this, whatever the rate. */
 #define CONSUME_MIN_GAP_S 0.02
 
+/*
+ * A dead letter keeps the original bytes, so it may be as large as what
+ * the consumer can receive; the broker's own limit still applies.
+ */
+static const char *const consume_dlq_props[] = {"message.max.bytes",
+                                                "100000000", NULL};
+
 struct consume_ctx {
     const struct config *cfg;
     const struct consume_opts *o;
@@ -238,7 +245,8 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
         goto out;
     snprintf(x.dlq_topic, n, "%s.dlq", cfg->topic);
 
-    if (kafka_producer_new(cfg, NULL, &x.dlq, err, sizeof(err)) ||
+    if (kafka_producer_new(cfg, consume_dlq_props, &x.dlq, err,
+                           sizeof(err)) ||
         kafka_consumer_new(cfg, &h, o->stop_at_end, &c, err, sizeof(err))) {
         fprintf(stderr, "dndtrack: %s\n", err);
         rc = CLI_EXIT_USAGE;
