@@ -15,8 +15,8 @@
 /* Exit codes, documented in --help and the README. */
 enum cli_exit {
     CLI_EXIT_OK = 0,
-    CLI_EXIT_FAIL = 1,  /* events failed, or the broker or a file failed */
-    CLI_EXIT_USAGE = 2  /* bad option or setting */
+    CLI_EXIT_FAIL = 1, /* events failed, or the broker or a file failed */
+    CLI_EXIT_USAGE = 2 /* bad option or setting */
 };
 
 /* Set by SIGINT and SIGTERM; the loops stop when it is non-zero. */
@@ -48,12 +48,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_parse_ll(const char *s, long long min, long long max, long long *out);
 
 struct produce_opts {
-    double rate;            /* events a second; 0 = from the interval */
-    int rate_max;           /* as fast as the broker takes them */
-    long long count;        /* stop after this many; -1 = no limit */
+    double rate;     /* events a second; 0 = from the interval */
+    int rate_max;    /* as fast as the broker takes them */
+    long long count; /* stop after this many; -1 = no limit */
     unsigned long long seed;
-    const char *import;     /* file to import, "-" for stdin, or NULL */
-    const char *format;     /* "critrolestats" or "jsonl" */
+    const char *import; /* file to import, "-" for stdin, or NULL */
+    const char *format; /* "critrolestats" or "jsonl" */
     const char *const *players;
     size_t nplayers;
     int quiet;

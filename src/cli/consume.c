@@ -72,8 +72,7 @@ static json_t *consume_document(struct consume_ctx *x)
     if (x->cfg->tracked_all)
         json_array_append_new(tracked, json_string("all"));
     for (i = 0; i < x->cfg->ntracked; i++)
-        json_array_append_new(tracked,
-                              json_string(x->cfg->tracked_list[i]));
+        json_array_append_new(tracked, json_string(x->cfg->tracked_list[i]));
     json_object_set_new(doc, "tracked", tracked);
     return doc;
 }
@@ -219,8 +218,9 @@ static int consume_serve(struct consume_ctx *x)
         if (http_parse_address(x->o->dashboard, host, sizeof(host), &port))
             host[0] = '\0';
         v6 = strchr(host, ':') != NULL;
-        fprintf(stderr, "dndtrack: dashboard on http://%s%s%s:%u/ (figures "
-                        "at /api/players)\n",
+        fprintf(stderr,
+                "dndtrack: dashboard on http://%s%s%s:%u/ (figures "
+                "at /api/players)\n",
                 v6 ? "[" : "", host, v6 ? "]" : "", http_port(x->http));
     }
     return 0;
@@ -245,8 +245,7 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
         goto out;
     snprintf(x.dlq_topic, n, "%s.dlq", cfg->topic);
 
-    if (kafka_producer_new(cfg, consume_dlq_props, &x.dlq, err,
-                           sizeof(err)) ||
+    if (kafka_producer_new(cfg, consume_dlq_props, &x.dlq, err, sizeof(err)) ||
         kafka_consumer_new(cfg, &h, o->stop_at_end, &c, err, sizeof(err))) {
         fprintf(stderr, "dndtrack: %s\n", err);
         rc = CLI_EXIT_USAGE;
@@ -310,8 +309,7 @@ int cmd_consume(int argc, char **argv)
     rc = cli_config_load(&cfg);
     if (rc)
         return rc;
-    while ((opt = getopt_long(argc, argv, "b:t:X:G:eqvh", longs, NULL)) !=
-           -1) {
+    while ((opt = getopt_long(argc, argv, "b:t:X:G:eqvh", longs, NULL)) != -1) {
         rc = cli_common_option(&cfg, opt, optarg);
         if (rc < 0)
             goto usage;
@@ -319,9 +317,8 @@ int cmd_consume(int argc, char **argv)
             o.quiet = 1;
         if (rc)
             continue;
-        if (opt == 'G' &&
-            config_set(&cfg, "DND_CONSUMER_GROUP_ID", optarg, err,
-                       sizeof(err))) {
+        if (opt == 'G' && config_set(&cfg, "DND_CONSUMER_GROUP_ID", optarg, err,
+                                     sizeof(err))) {
             fprintf(stderr, "dndtrack: %s\n", err);
             goto usage;
         } else if (opt == 'e') {

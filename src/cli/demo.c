@@ -58,13 +58,14 @@ static int demo_options(int argc, char **argv, struct config *cfg,
             cli_common_option(cfg, opt, NULL);
             o->quiet = opt == 'q';
         } else if (opt == 'd') {
-            if (config_set(cfg, "DASHBOARD_ADDRESS", optarg, err,
-                           sizeof(err)))
+            if (config_set(cfg, "DASHBOARD_ADDRESS", optarg, err, sizeof(err)))
                 return cli_usage_error("demo", "%s", err);
         } else if (opt == 'r') {
             if (cli_parse_ll(optarg, 1, 100000, &v))
-                return cli_usage_error("demo", "--rate %s: expected a whole "
-                                       "number from 1 to 100000", optarg);
+                return cli_usage_error("demo",
+                                       "--rate %s: expected a whole "
+                                       "number from 1 to 100000",
+                                       optarg);
             o->rate = (double)v;
         } else if (opt == 'h') {
             fputs(demo_help, stdout);
@@ -102,8 +103,7 @@ int cmd_demo(int argc, char **argv)
         return rc < 0 ? CLI_EXIT_OK : rc;
     }
 
-    if (kafka_mock_start(cfg.topic, DEMO_PARTITIONS, &mock, err,
-                         sizeof(err))) {
+    if (kafka_mock_start(cfg.topic, DEMO_PARTITIONS, &mock, err, sizeof(err))) {
         fprintf(stderr, "dndtrack: %s\n", err);
         config_free(&cfg);
         return CLI_EXIT_FAIL;

@@ -46,8 +46,9 @@ int main(int argc, char **argv)
         return cmd_consume(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return cmd_demo(argc - 1, argv + 1);
-    fprintf(stderr, "dndtrack: unknown command '%s'\n"
-                    "Try 'dndtrack --help' for more.\n",
+    fprintf(stderr,
+            "dndtrack: unknown command '%s'\n"
+            "Try 'dndtrack --help' for more.\n",
             cmd);
     return CLI_EXIT_USAGE;
 }

@@ -29,8 +29,8 @@ struct produce_ctx {
     const struct config *cfg;
     const struct produce_opts *o;
     struct kafka_producer *kp;
-    double interval;   /* seconds between events; 0 = no pacing */
-    double next_at;    /* when the next event may go */
+    double interval; /* seconds between events; 0 = no pacing */
+    double next_at;  /* when the next event may go */
     double progress_at;
     int show_progress;
     unsigned long long sent;
@@ -39,7 +39,7 @@ struct produce_ctx {
     /* import state */
     struct crs_columns cols;
     int have_header;
-    char *line;        /* jsonl line being assembled */
+    char *line; /* jsonl line being assembled */
     size_t linelen;
     unsigned long lineno;
     int line_too_long;
@@ -54,8 +54,9 @@ static void produce_progress(struct produce_ctx *x, int last)
         return;
     x->progress_at = now + 0.5;
     kafka_producer_counts(x->kp, &d, &f, &q);
-    fprintf(stderr, "\rdndtrack: %llu sent, %llu delivered, %llu failed, "
-                    "%llu skipped%s",
+    fprintf(stderr,
+            "\rdndtrack: %llu sent, %llu delivered, %llu failed, "
+            "%llu skipped%s",
             x->sent, d, f, x->bad, last ? "\n" : "");
 }
 
@@ -80,8 +81,8 @@ static void produce_pace(struct produce_ctx *x)
 static int produce_send(struct produce_ctx *x, const char *player,
                         const void *value, size_t len)
 {
-    if (kafka_producer_send(x->kp, x->cfg->topic, player, strlen(player),
-                            value, len, NULL)) {
+    if (kafka_producer_send(x->kp, x->cfg->topic, player, strlen(player), value,
+                            len, NULL)) {
         x->send_failed = 1;
         return -1;
     }
@@ -151,8 +152,7 @@ static int produce_csv_record(const struct csv_record *rec, void *arg)
         return 0;
     }
     if (!x->have_header) {
-        rc = crs_header(&x->cols, rec->fields, rec->nfields, why,
-                        sizeof(why));
+        rc = crs_header(&x->cols, rec->fields, rec->nfields, why, sizeof(why));
         if (rc) {
             log_error("line %lu: not a CritRoleStats header: %s", rec->line,
                       why);
@@ -202,8 +202,7 @@ static int produce_jsonl_line(struct produce_ctx *x, char *line, size_t len)
 }
 
 /* Splits a chunk into lines; a line over EVENT_MAX_BYTES is skipped. */
-static int produce_jsonl_feed(struct produce_ctx *x, const char *buf,
-                              size_t n)
+static int produce_jsonl_feed(struct produce_ctx *x, const char *buf, size_t n)
 {
     size_t i;
 
@@ -338,8 +337,10 @@ static const char produce_help[] =
     "  -h, --help         this help\n"
     "\n"
     "PLAYER names replace the simulated players Stravos, Ya, Sylas, Wurs.\n"
-    "Exit status: 0 all delivered; 1 some failed or input unreadable;\n"
-    "2 bad option or setting. The last line counts delivered and failed.\n";
+    "Exit status: 0 every event sent was delivered (skipped input rows\n"
+    "are reported but do not fail the run); 1 some failed, or the input\n"
+    "could not be read; 2 bad option or setting. The last line counts\n"
+    "delivered and failed.\n";
 
 /* Reads --rate: a positive number or "max". */
 static int produce_parse_rate(struct produce_opts *o, const char *arg)
@@ -357,6 +358,52 @@ static int produce_parse_rate(struct produce_opts *o, const char *arg)
     return 0;
 }
 
+/* Applies one produce option; 0, or CLI_EXIT_USAGE after saying why. */
+static int produce_option(struct produce_opts *o, int opt, const char *arg)
+{
+    long long v;
+
+    switch (opt) {
+    case 'r':
+        if (produce_parse_rate(o, arg))
+            return cli_usage_error("produce",
+                                   "--rate %s: expected a number "
+                                   "above 0 or 'max'",
+                                   arg);
+        return 0;
+    case 'c':
+        if (cli_parse_ll(arg, 0, 1000000000000LL, &v))
+            return cli_usage_error("produce",
+                                   "--count %s: expected a whole "
+                                   "number from 0",
+                                   arg);
+        o->count = v;
+        return 0;
+    case 's':
+        if (cli_parse_ll(arg, 0, 0x7fffffffffffffffLL, &v))
+            return cli_usage_error("produce",
+                                   "--seed %s: expected a whole "
+                                   "number from 0",
+                                   arg);
+        o->seed = (unsigned long long)v;
+        return 0;
+    case 'i':
+        o->import = arg;
+        return 0;
+    case 'f':
+        if (strcmp(arg, "critrolestats") && strcmp(arg, "jsonl"))
+            return cli_usage_error("produce",
+                                   "--format %s: expected "
+                                   "critrolestats or jsonl",
+                                   arg);
+        o->format = arg;
+        return 0;
+    default:
+        fputs("Try 'dndtrack produce --help' for more.\n", stderr);
+        return CLI_EXIT_USAGE;
+    }
+}
+
 int cmd_produce(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -369,7 +416,6 @@ int cmd_produce(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     struct produce_opts o = {0};
     struct config cfg;
-    long long v;
     int opt, rc;
 
     o.count = -1;
@@ -379,65 +425,30 @@ int cmd_produce(int argc, char **argv)
     if (rc)
         return rc;
     while ((opt = getopt_long(argc, argv, "b:t:X:qvh", longs, NULL)) != -1) {
-        rc = cli_common_option(&cfg, opt, optarg);
-        if (rc < 0)
-            goto usage;
-        if (opt == 'q')
-            o.quiet = 1;
-        if (rc)
-            continue;
-        switch (opt) {
-        case 'r':
-            if (produce_parse_rate(&o, optarg))
-                return config_free(&cfg), cli_usage_error(
-                    "produce", "--rate %s: expected a number above 0 or "
-                    "'max'", optarg);
-            break;
-        case 'c':
-            if (cli_parse_ll(optarg, 0, 1000000000000LL, &v))
-                return config_free(&cfg), cli_usage_error(
-                    "produce", "--count %s: expected a whole number from 0",
-                    optarg);
-            o.count = v;
-            break;
-        case 's':
-            if (cli_parse_ll(optarg, 0, 0x7fffffffffffffffLL, &v))
-                return config_free(&cfg), cli_usage_error(
-                    "produce", "--seed %s: expected a whole number from 0",
-                    optarg);
-            o.seed = (unsigned long long)v;
-            break;
-        case 'i':
-            o.import = optarg;
-            break;
-        case 'f':
-            if (strcmp(optarg, "critrolestats") && strcmp(optarg, "jsonl"))
-                return config_free(&cfg), cli_usage_error(
-                    "produce", "--format %s: expected critrolestats or jsonl",
-                    optarg);
-            o.format = optarg;
-            break;
-        case 'h':
+        if (opt == 'h') {
             fputs(produce_help, stdout);
-            config_free(&cfg);
-            return CLI_EXIT_OK;
-        default:
-            goto usage;
+            goto out;
         }
+        o.quiet |= opt == 'q';
+        rc = cli_common_option(&cfg, opt, optarg);
+        if (rc < 0) {
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+        rc = rc ? 0 : produce_option(&o, opt, optarg);
+        if (rc)
+            goto out;
     }
     o.players = (const char *const *)(argv + optind);
     o.nplayers = (size_t)(argc - optind);
     if (o.import && o.nplayers) {
-        config_free(&cfg);
-        return cli_usage_error("produce", "player names go with simulation, "
-                                          "not with --import");
+        rc = cli_usage_error("produce", "player names go with simulation, "
+                                        "not with --import");
+        goto out;
     }
     cli_signals();
     rc = produce_run(&cfg, &o);
+out:
     config_free(&cfg);
     return rc;
-usage:
-    config_free(&cfg);
-    fputs("Try 'dndtrack produce --help' for more.\n", stderr);
-    return CLI_EXIT_USAGE;
 }

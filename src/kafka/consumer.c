@@ -15,9 +15,9 @@ struct kafka_consumer {
     rd_kafka_t *rk;
     struct kafka_consumer_hooks hooks;
     int stop_at_end;
-    int assigned;     /* a partition set has been assigned */
-    char *at_end;     /* at_end[p]: partition p is assigned and at its end */
-    char *owned;      /* owned[p]: partition p is assigned */
+    int assigned; /* a partition set has been assigned */
+    char *at_end; /* at_end[p]: partition p is assigned and at its end */
+    char *owned;  /* owned[p]: partition p is assigned */
     int32_t nslots;
     int topic_warned;
 };
@@ -68,8 +68,7 @@ static void kafka_consumer_assign(struct kafka_consumer *c,
     }
     e = rd_kafka_assign(c->rk, parts);
     if (e)
-        log_error("cannot take assigned partitions: %s",
-                  rd_kafka_err2str(e));
+        log_error("cannot take assigned partitions: %s", rd_kafka_err2str(e));
     c->assigned = 1;
 }
 
@@ -103,12 +102,11 @@ static void kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 int kafka_consumer_new(const struct config *cfg,
                        const struct kafka_consumer_hooks *hooks,
-                       int stop_at_end, struct kafka_consumer **out,
-                       char *err, size_t errlen)
+                       int stop_at_end, struct kafka_consumer **out, char *err,
+                       size_t errlen)
 {
-    static const char *const defaults[] = {"enable.partition.eof", "true",
-                                           "auto.offset.reset", "earliest",
-                                           NULL};
+    static const char *const defaults[] = {
+        "enable.partition.eof", "true", "auto.offset.reset", "earliest", NULL};
     const char *const group[] = {"group.id", cfg->group_id, NULL};
     struct kafka_consumer *c = calloc(1, sizeof(*c));
     rd_kafka_topic_partition_list_t *topics = NULL;
@@ -172,16 +170,14 @@ static int kafka_consumer_all_at_end(const struct kafka_consumer *c)
 }
 
 /* Handles a message that carries an error rather than data. */
-static int kafka_consumer_event(struct kafka_consumer *c,
-                                rd_kafka_message_t *m)
+static int kafka_consumer_event(struct kafka_consumer *c, rd_kafka_message_t *m)
 {
     int32_t p = m->partition;
 
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         if (p >= 0 && p < c->nslots && c->owned[p])
             c->at_end[p] = 1;
-        return c->stop_at_end && kafka_consumer_all_at_end(c) ? KAFKA_EEND
-                                                              : 0;
+        return c->stop_at_end && kafka_consumer_all_at_end(c) ? KAFKA_EEND : 0;
     }
     if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
         m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {

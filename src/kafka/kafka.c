@@ -26,7 +26,7 @@ struct kafka_producer {
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                          const char *buf)
 {
-    enum log_level l = level <= 3 ? LOG_ERROR
+    enum log_level l = level <= 3   ? LOG_ERROR
                        : level <= 4 ? LOG_WARN
                        : level <= 6 ? LOG_INFO
                                     : LOG_DEBUG;
@@ -52,8 +52,8 @@ static void kafka_conf_hooks(rd_kafka_conf_t *conf)
     rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
 }
 
-int kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
-                   const char *value, char *err, size_t errlen)
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+                   char *err, size_t errlen)
 {
     char why[256];
 
@@ -122,9 +122,13 @@ static void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 int kafka_producer_new(const struct config *cfg, const char *const *extra,
                        struct kafka_producer **out, char *err, size_t errlen)
 {
-    static const char *const defaults[] = {
-        "enable.idempotence", "true", "compression.type", "lz4",
-        "linger.ms", "5", NULL};
+    static const char *const defaults[] = {"enable.idempotence",
+                                           "true",
+                                           "compression.type",
+                                           "lz4",
+                                           "linger.ms",
+                                           "5",
+                                           NULL};
     struct kafka_producer *p = calloc(1, sizeof(*p));
     rd_kafka_conf_t *conf;
     char why[512];
@@ -161,18 +165,17 @@ int kafka_producer_send(struct kafka_producer *p, const char *topic,
 
     for (;;) {
         if (headers)
-            e = rd_kafka_producev(
-                p->rk, RD_KAFKA_V_TOPIC(topic),
-                RD_KAFKA_V_KEY((void *)key, keylen),
-                RD_KAFKA_V_VALUE((void *)value, len),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+            e = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic),
+                                  RD_KAFKA_V_KEY((void *)key, keylen),
+                                  RD_KAFKA_V_VALUE((void *)value, len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
         else
-            e = rd_kafka_producev(
-                p->rk, RD_KAFKA_V_TOPIC(topic),
-                RD_KAFKA_V_KEY((void *)key, keylen),
-                RD_KAFKA_V_VALUE((void *)value, len),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            e = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic),
+                                  RD_KAFKA_V_KEY((void *)key, keylen),
+                                  RD_KAFKA_V_VALUE((void *)value, len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_END);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             break;
         /* The local queue is full: let deliveries drain it, then retry. */

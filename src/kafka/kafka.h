@@ -16,12 +16,12 @@
 
 enum kafka_err {
     KAFKA_OK = 0,
-    KAFKA_ECONFIG = -1,  /* librdkafka refused a property */
-    KAFKA_ECREATE = -2,  /* the client could not be created */
-    KAFKA_ESEND = -3,    /* a message could not be queued */
-    KAFKA_EFATAL = -4,   /* a fatal client error; see the log */
-    KAFKA_ETOPIC = -5,   /* the topic does not exist */
-    KAFKA_EEND = -6      /* every assigned partition is at its end */
+    KAFKA_ECONFIG = -1, /* librdkafka refused a property */
+    KAFKA_ECREATE = -2, /* the client could not be created */
+    KAFKA_ESEND = -3,   /* a message could not be queued */
+    KAFKA_EFATAL = -4,  /* a fatal client error; see the log */
+    KAFKA_ETOPIC = -5,  /* the topic does not exist */
+    KAFKA_EEND = -6     /* every assigned partition is at its end */
 };
 
 /*
@@ -36,8 +36,8 @@ rd_kafka_conf_t *kafka_conf_new(const struct config *cfg,
                                 size_t errlen);
 
 /* Sets name=value on conf; on refusal writes "-X name=value: why". */
-int kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
-                   const char *value, char *err, size_t errlen);
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+                   char *err, size_t errlen);
 
 struct kafka_producer;
 
@@ -98,8 +98,8 @@ struct kafka_consumer;
  */
 int kafka_consumer_new(const struct config *cfg,
                        const struct kafka_consumer_hooks *hooks,
-                       int stop_at_end, struct kafka_consumer **out,
-                       char *err, size_t errlen);
+                       int stop_at_end, struct kafka_consumer **out, char *err,
+                       size_t errlen);
 
 /*
  * Waits up to timeout_ms. Returns 1 with a message in *msg (release with

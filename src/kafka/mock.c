@@ -19,8 +19,8 @@ struct kafka_mock {
     rd_kafka_mock_cluster_t *cluster;
 };
 
-int kafka_mock_start(const char *topic, int partitions,
-                     struct kafka_mock **out, char *err, size_t errlen)
+int kafka_mock_start(const char *topic, int partitions, struct kafka_mock **out,
+                     char *err, size_t errlen)
 {
     struct kafka_mock *m = calloc(1, sizeof(*m));
     rd_kafka_conf_t *conf = rd_kafka_conf_new();

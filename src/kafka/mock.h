@@ -16,8 +16,8 @@ struct kafka_mock;
  * with the given number of partitions. Returns 0 and *out, or -1 with a
  * message in err.
  */
-int kafka_mock_start(const char *topic, int partitions,
-                     struct kafka_mock **out, char *err, size_t errlen);
+int kafka_mock_start(const char *topic, int partitions, struct kafka_mock **out,
+                     char *err, size_t errlen);
 
 /* The bootstrap address, "127.0.0.1:PORT"; valid until kafka_mock_stop(). */
 const char *kafka_mock_bootstraps(const struct kafka_mock *m);

@@ -7,12 +7,7 @@
 #ifndef DND_LOG_H
 #define DND_LOG_H
 
-enum log_level {
-    LOG_ERROR = 0,
-    LOG_WARN = 1,
-    LOG_INFO = 2,
-    LOG_DEBUG = 3
-};
+enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /* Sets the most verbose level that is printed. Thread-safe to call once at
  * start; later calls race harmlessly with readers. */

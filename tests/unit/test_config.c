@@ -25,14 +25,13 @@ static void test_defaults(void)
 
 static void test_env_text(void)
 {
-    static const char text[] =
-        "# the seed project's settings\n"
-        "KAFKA_BROKER_ADDRESS=localhost:9092\r\n"
-        "export DND_TOPIC=\"table_two\"\n"
-        "\n"
-        "MESSAGE_INTERVAL_SECONDS = 0.5\n"
-        "TRACKED_PLAYERS='Ya, Sylas '\n"
-        "SOME_OTHER_TOOL=whatever\n";
+    static const char text[] = "# the seed project's settings\n"
+                               "KAFKA_BROKER_ADDRESS=localhost:9092\r\n"
+                               "export DND_TOPIC=\"table_two\"\n"
+                               "\n"
+                               "MESSAGE_INTERVAL_SECONDS = 0.5\n"
+                               "TRACKED_PLAYERS='Ya, Sylas '\n"
+                               "SOME_OTHER_TOOL=whatever\n";
     struct config c;
     char err[256];
 
@@ -63,21 +62,20 @@ static void test_bad_values_name_key_and_value(void)
     CHECK(strstr(err, "1 to 1000000") != NULL);
     CHECK_INT(config_set(&c, "VIZ_REFRESH_MESSAGES", "0", err, sizeof(err)),
               CONFIG_EVALUE);
-    CHECK_INT(config_set(&c, "MESSAGE_INTERVAL_SECONDS", "-1", err,
-                         sizeof(err)),
-              CONFIG_EVALUE);
+    CHECK_INT(
+        config_set(&c, "MESSAGE_INTERVAL_SECONDS", "-1", err, sizeof(err)),
+        CONFIG_EVALUE);
     CHECK_INT(config_set(&c, "DASHBOARD_ADDRESS", "8080", err, sizeof(err)),
               CONFIG_EVALUE);
-    CHECK_INT(config_set(&c, "DASHBOARD_ADDRESS", "h:65536", err,
-                         sizeof(err)),
+    CHECK_INT(config_set(&c, "DASHBOARD_ADDRESS", "h:65536", err, sizeof(err)),
               CONFIG_EVALUE);
     CHECK_INT(config_set(&c, "TRACKED_PLAYERS", "a,,b", err, sizeof(err)),
               CONFIG_EVALUE);
     CHECK_INT(config_set(&c, "NO_SUCH_KEY", "1", err, sizeof(err)),
               CONFIG_EKEY);
-    CHECK_INT(config_load_env_text(&c, "JUSTAWORD\n", 10, ".env", err,
-                                   sizeof(err)),
-              CONFIG_ESYNTAX);
+    CHECK_INT(
+        config_load_env_text(&c, "JUSTAWORD\n", 10, ".env", err, sizeof(err)),
+        CONFIG_ESYNTAX);
     /* A refused value leaves the old one in place. */
     CHECK_INT(c.viz_refresh, 5);
     config_free(&c);
@@ -95,8 +93,7 @@ static void test_tracked_all_and_props(void)
               0);
     CHECK_STR(c.props[0].name, "security.protocol");
     CHECK_STR(c.props[0].value, "SSL");
-    CHECK_INT(config_add_prop(&c, "novalue", err, sizeof(err)),
-              CONFIG_EVALUE);
+    CHECK_INT(config_add_prop(&c, "novalue", err, sizeof(err)), CONFIG_EVALUE);
     config_free(&c);
 }
 

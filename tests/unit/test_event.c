@@ -61,9 +61,8 @@ static void test_unknown_type_is_other(void)
 {
     struct event ev;
 
-    CHECK_INT(decode("{\"player\": \"Ya\", \"event_type\": \"long_rest\"}",
-                     &ev),
-              0);
+    CHECK_INT(
+        decode("{\"player\": \"Ya\", \"event_type\": \"long_rest\"}", &ev), 0);
     CHECK_INT(ev.type, EVENT_OTHER);
     CHECK_STR(ev.type_name, "long_rest");
     event_clear(&ev);

@@ -97,8 +97,8 @@ static void test_json_document(void)
     CHECK(json_real_value(json_object_get(d20, "mean")) == 11.0);
     CHECK_INT(json_array_size(json_object_get(d20, "histogram")), 20);
     CHECK_INT(json_integer_value(json_object_get(w, "damage_total")), 7);
-    CHECK_INT(json_integer_value(json_object_get(
-                  json_object_get(w, "encounters"), "Goblin")),
+    CHECK_INT(json_integer_value(
+                  json_object_get(json_object_get(w, "encounters"), "Goblin")),
               2);
     CHECK_INT(json_integer_value(
                   json_object_get(json_object_get(w, "spells"), "Fireball")),
@@ -175,8 +175,7 @@ static void test_tracker_counts_and_drops(void)
               0);
     CHECK_INT(tracker_apply(t, 1, "oops", 4, why, sizeof(why)),
               TRACKER_EINVALID);
-    CHECK_INT(tracker_apply(t, 1, NULL, 0, why, sizeof(why)),
-              TRACKER_EINVALID);
+    CHECK_INT(tracker_apply(t, 1, NULL, 0, why, sizeof(why)), TRACKER_EINVALID);
     CHECK_INT(tracker_messages(t), 3);
     CHECK_INT(tracker_invalid(t), 2);
     tracker_drop(t, 1);

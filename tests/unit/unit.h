@@ -58,8 +58,7 @@ static int unit_failed;
 
 /* Prints "N passed, N failed" and gives main's return value. */
 #define UNIT_DONE()                                                            \
-    (printf("%s: %d passed, %d failed\n", __FILE__, unit_passed,               \
-            unit_failed),                                                      \
+    (printf("%s: %d passed, %d failed\n", __FILE__, unit_passed, unit_failed), \
      unit_failed ? 1 : 0)
 
 #endif
