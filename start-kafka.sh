@@ -13,7 +13,7 @@
 #   KAFKA_DATA_DIR          log.dirs, formatted on first use
 #                           [$KAFKA_RUN_DIR/data]
 #   KAFKA_START_TIMEOUT     seconds to wait for the broker [90]
-# Exit status: 0 when a broker answers, 1 otherwise.
+# Exit status: 0 when a broker answers, 1 otherwise, 2 for a bad argument.
 set -eu
 
 PROG=start-kafka.sh
@@ -36,6 +36,47 @@ PROBE_TOPIC=start-kafka.probe
 
 say() {
     echo "$PROG: $*" >&2
+}
+
+usage() {
+    cat <<EOF
+Usage: ./$PROG [-h | --help]
+
+Starts a single-node Apache Kafka (KRaft, plain text) on 127.0.0.1 in the
+background for development and tests, and returns once it takes messages.
+Nothing is started when a broker already answers on the port. The first
+run fetches the broker's jars with Maven. ./stop-kafka.sh stops it.
+
+Environment (default in brackets):
+  KAFKA_PORT              client port [9092]
+  KAFKA_CONTROLLER_PORT   controller port [9093]
+  KAFKA_RUN_DIR           pid file, log, server.properties [.cache/kafka]
+  KAFKA_DATA_DIR          broker data, formatted on first use
+                          [\$KAFKA_RUN_DIR/data]
+  KAFKA_START_TIMEOUT     seconds to wait for the broker [90]
+
+Exit status: 0 a broker answers, 1 it could not be started, 2 bad argument.
+EOF
+}
+
+# Runs before anything else, so that asking for help, or a mistyped
+# argument, never starts a broker as a side effect.
+parse_args() {
+    local arg help=no
+    for arg in "$@"; do
+        case "$arg" in
+        -h | --help) help=yes ;;
+        *)
+            say "unexpected argument '$arg'"
+            echo "Try './$PROG --help' for more." >&2
+            exit 2
+            ;;
+        esac
+    done
+    if [ "$help" = yes ]; then
+        usage
+        exit 0
+    fi
 }
 
 die() {
@@ -184,6 +225,7 @@ wait_ready() {
 
 main() {
     local pid="" launched=no t0
+    parse_args "$@"
     check_port "$KAFKA_PORT" KAFKA_PORT
     check_port "$KAFKA_CONTROLLER_PORT" KAFKA_CONTROLLER_PORT
     need kcat

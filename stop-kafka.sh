@@ -5,6 +5,7 @@
 # broker running it only removes a stale pid file and exits 0.
 # Environment: KAFKA_RUN_DIR [.cache/kafka], as for start-kafka.sh;
 # KAFKA_STOP_TIMEOUT seconds before SIGKILL [30].
+# Exit status: 0 when no broker of ours runs any more, 2 for a bad argument.
 set -eu
 
 PROG=stop-kafka.sh
@@ -17,6 +18,45 @@ say() {
     echo "$PROG: $*" >&2
 }
 
+usage() {
+    cat <<EOF
+Usage: ./$PROG [-h | --help]
+
+Stops the Kafka broker that this checkout's ./start-kafka.sh started, found
+through the pid file it wrote (broker.pid under .cache/kafka): SIGTERM
+first, then SIGKILL if it still runs after KAFKA_STOP_TIMEOUT seconds. Any
+other broker, such as one started by hand or by another checkout, is left
+alone. With none of ours running it only removes a stale pid file.
+
+Environment (default in brackets):
+  KAFKA_RUN_DIR        where start-kafka.sh keeps the pid file [.cache/kafka]
+  KAFKA_STOP_TIMEOUT   seconds from SIGTERM to SIGKILL [30]
+
+Exit status: 0 no broker of ours runs any more (or none did), 2 bad
+argument, another non-zero value if a step failed unexpectedly.
+EOF
+}
+
+# Runs before anything else, so that asking for help, or a mistyped
+# argument, never stops a broker as a side effect.
+parse_args() {
+    local arg help=no
+    for arg in "$@"; do
+        case "$arg" in
+        -h | --help) help=yes ;;
+        *)
+            say "unexpected argument '$arg'"
+            echo "Try './$PROG --help' for more." >&2
+            exit 2
+            ;;
+        esac
+    done
+    if [ "$help" = yes ]; then
+        usage
+        exit 0
+    fi
+}
+
 # True while the pid is a running Kafka broker (not a reused pid number).
 is_broker() {
     kill -0 "$1" 2>/dev/null &&
@@ -25,6 +65,7 @@ is_broker() {
 
 main() {
     local pid waited=0
+    parse_args "$@"
     if [ ! -f "$PIDFILE" ]; then
         say "no pid file; no broker of ours is running"
         exit 0

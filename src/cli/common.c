@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -69,17 +70,49 @@ int cli_parse_ll(const char *s, long long min, long long max, long long *out)
     return 0;
 }
 
-/* Reads ./.env into the configuration when the file exists. */
+/* Warns of a .env key that looks like ours but is not: a likely typo. */
+static void cli_env_unknown(void *arg, const char *key)
+{
+    const struct config_env_report *r = arg;
+    static const char *const ours[] = {"KAFKA_",   "DND_", "MESSAGE_",
+                                       "TRACKED_", "VIZ_", "DASHBOARD_"};
+    size_t i;
+
+    for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+        if (strncmp(key, ours[i], strlen(ours[i])) == 0)
+            log_warn(".env:%zu: %s is not a dndtrack setting; see "
+                     ".env.example",
+                     r->line, key);
+}
+
+/* Reads ./.env into the configuration when it is a regular file. */
 static int cli_load_env_file(struct config *cfg)
 {
+    struct config_env_report report = {cli_env_unknown, NULL, 0};
     char err[600];
-    FILE *f = fopen(".env", "rb");
+    struct stat st;
+    FILE *f;
     char *text;
     size_t n;
     int rc;
 
-    if (!f)
-        return errno == ENOENT ? 0 : (perror("dndtrack: .env"), -1);
+    report.arg = &report;
+    if (stat(".env", &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        fprintf(stderr, "dndtrack: .env: %s\n", strerror(errno));
+        return -1;
+    }
+    /* A FIFO or a device would block or never end. */
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "dndtrack: .env: not a regular file\n");
+        return -1;
+    }
+    f = fopen(".env", "rb");
+    if (!f) {
+        fprintf(stderr, "dndtrack: .env: %s\n", strerror(errno));
+        return -1;
+    }
     text = malloc(CLI_MAX_ENV_BYTES);
     if (!text) {
         fclose(f);
@@ -90,7 +123,8 @@ static int cli_load_env_file(struct config *cfg)
         fprintf(stderr, "dndtrack: .env: cannot read it, or over 1 MiB\n");
         rc = -1;
     } else {
-        rc = config_load_env_text(cfg, text, n, ".env", err, sizeof(err));
+        rc = config_load_env_text(cfg, text, n, ".env", err, sizeof(err),
+                                  &report);
         if (rc)
             fprintf(stderr, "dndtrack: %s\n", err);
     }

@@ -20,6 +20,12 @@
 #define CONSUME_MAX_STALE_S 1.0
 /* Nor is it republished more often than this, whatever the rate. */
 #define CONSUME_MIN_GAP_S 0.02
+/*
+ * Rendering the figures takes time from reading messages; it may take at
+ * most 1 / CONSUME_RENDER_SHARE of it, so thousands of players slow the
+ * page's refresh rather than the consumer.
+ */
+#define CONSUME_RENDER_SHARE 10.0
 
 /*
  * A dead letter keeps the original bytes, so it may be as large as what
@@ -33,11 +39,13 @@ struct consume_ctx {
     const struct consume_opts *o;
     struct tracker *tracker;
     struct http_server *http;
-    struct kafka_producer *dlq;
+    struct kafka_consumer *consumer;
+    struct kafka_producer *dlq; /* created with the first dead letter */
     char *dlq_topic;
+    unsigned long long dlq_lost; /* dead letters that could not be queued */
     unsigned long long since_publish; /* messages not yet published */
     double published_at;
-    int failed;
+    double render_cost; /* seconds the last rendering took */
 };
 
 static void consume_assigned(void *arg, int32_t partition)
@@ -79,16 +87,18 @@ static json_t *consume_document(struct consume_ctx *x)
 
 static void consume_publish(struct consume_ctx *x)
 {
+    double start = cli_now();
     json_t *doc;
     char *text;
 
     x->since_publish = 0;
-    x->published_at = cli_now();
+    x->published_at = start;
     if (!x->http)
         return;
     doc = consume_document(x);
     text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
+    x->render_cost = cli_now() - start;
     if (!text) {
         log_error("cannot render the figures: out of memory");
         return;
@@ -100,8 +110,9 @@ static void consume_publish(struct consume_ctx *x)
 static void consume_maybe_publish(struct consume_ctx *x)
 {
     double since = cli_now() - x->published_at;
+    double gap = x->render_cost * (CONSUME_RENDER_SHARE - 1);
 
-    if (x->since_publish == 0 || since < CONSUME_MIN_GAP_S)
+    if (x->since_publish == 0 || since < CONSUME_MIN_GAP_S || since < gap)
         return;
     if (x->since_publish >= (unsigned long long)x->cfg->viz_refresh ||
         since >= CONSUME_MAX_STALE_S)
@@ -115,18 +126,43 @@ static void consume_header(rd_kafka_headers_t *h, const char *name,
     rd_kafka_header_add(h, name, -1, value, -1);
 }
 
-/* Sends the original bytes of m to the dead letter topic with why. */
+/* The dead letter producer, created on first use; NULL if it cannot be. */
+static struct kafka_producer *consume_dlq(struct consume_ctx *x)
+{
+    char err[512];
+
+    if (!x->dlq && kafka_producer_new(x->cfg, consume_dlq_props, &x->dlq, err,
+                                      sizeof(err)))
+        log_error("cannot create the dead letter producer: %s", err);
+    return x->dlq;
+}
+
+/*
+ * Sends the original bytes of m to the dead letter topic with why. A
+ * message the group had already handled before a replay was dead-lettered
+ * then, and is not sent twice.
+ */
 static void consume_dead_letter(struct consume_ctx *x,
                                 const rd_kafka_message_t *m, const char *why)
 {
-    rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+    rd_kafka_headers_t *h;
     char partition[16], offset[24];
 
+    if (kafka_consumer_replayed(x->consumer, m->partition, m->offset)) {
+        log_info("replayed dead letter %s [%d] at offset %lld: %s",
+                 rd_kafka_topic_name(m->rkt), (int)m->partition,
+                 (long long)m->offset, why);
+        return;
+    }
     log_warn("dead letter %s [%d] at offset %lld: %s",
              rd_kafka_topic_name(m->rkt), (int)m->partition,
              (long long)m->offset, why);
-    if (!h)
+    h = rd_kafka_headers_new(4);
+    if (!h || !consume_dlq(x)) {
+        x->dlq_lost++;
+        rd_kafka_headers_destroy(h);
         return;
+    }
     snprintf(partition, sizeof(partition), "%d", (int)m->partition);
     snprintf(offset, sizeof(offset), "%lld", (long long)m->offset);
     consume_header(h, "dndtrack.reason", why);
@@ -134,10 +170,17 @@ static void consume_dead_letter(struct consume_ctx *x,
     consume_header(h, "dndtrack.source.partition", partition);
     consume_header(h, "dndtrack.source.offset", offset);
     if (kafka_producer_send(x->dlq, x->dlq_topic, m->key, m->key_len,
-                            m->payload, m->len, h))
+                            m->payload, m->len, h)) {
+        x->dlq_lost++;
         rd_kafka_headers_destroy(h);
+    }
 }
 
+/*
+ * Applies one message. Only running out of memory stops the consumer: a
+ * message that cannot be read, or whose partition number is beyond what
+ * the tracker holds, is logged and counted and the next one follows.
+ */
 static int consume_message(struct consume_ctx *x, rd_kafka_message_t *m)
 {
     char why[512];
@@ -147,21 +190,26 @@ static int consume_message(struct consume_ctx *x, rd_kafka_message_t *m)
                        sizeof(why));
     if (rc == TRACKER_EINVALID) {
         consume_dead_letter(x, m, why);
-    } else if (rc) {
+    } else if (rc == TRACKER_ENOMEM) {
         log_error("cannot apply a message: %s", tracker_strerror(rc));
         return -1;
+    } else if (rc) {
+        log_error("skipped %s [%d] at offset %lld: %s",
+                  rd_kafka_topic_name(m->rkt), (int)m->partition,
+                  (long long)m->offset, tracker_strerror(rc));
     }
+    kafka_consumer_done(x->consumer, m);
     x->since_publish++;
     return 0;
 }
 
-static int consume_loop(struct consume_ctx *x, struct kafka_consumer *c)
+static int consume_loop(struct consume_ctx *x)
 {
     rd_kafka_message_t *m;
     int rc;
 
     while (!cli_stop) {
-        rc = kafka_consumer_poll(c, 100, &m);
+        rc = kafka_consumer_poll(x->consumer, 100, &m);
         if (rc == 1) {
             rc = consume_message(x, m);
             rd_kafka_message_destroy(m);
@@ -170,6 +218,10 @@ static int consume_loop(struct consume_ctx *x, struct kafka_consumer *c)
         } else if (rc == KAFKA_EEND) {
             log_info("every partition is at its end");
             return 0;
+        } else if (rc == KAFKA_EDOWN) {
+            log_error("giving up: no broker answered at %s for %.0f s",
+                      x->cfg->brokers, KAFKA_DOWN_GIVE_UP_S);
+            return -1;
         } else if (rc == KAFKA_ETOPIC) {
             log_error("topic %s does not exist", x->cfg->topic);
             return -1;
@@ -177,9 +229,28 @@ static int consume_loop(struct consume_ctx *x, struct kafka_consumer *c)
             return -1;
         }
         consume_maybe_publish(x);
-        kafka_producer_poll(x->dlq, 0);
+        if (x->dlq)
+            kafka_producer_poll(x->dlq, 0);
     }
     return 0;
+}
+
+/* Waits for the dead letters in flight; 0, or -1 if any was lost. */
+static int consume_finish_dlq(struct consume_ctx *x)
+{
+    unsigned long long delivered = 0, failed = 0, left = 0;
+
+    if (x->dlq) {
+        kafka_producer_drain(x->dlq, 10000);
+        kafka_producer_counts(x->dlq, &delivered, &failed, &left);
+    }
+    failed += x->dlq_lost;
+    if (failed == 0)
+        return 0;
+    log_error("%llu dead letters could not be written to %s; their messages "
+              "are counted as invalid but their bytes are not kept",
+              failed, x->dlq_topic);
+    return -1;
 }
 
 /* Prints the document on stdout for scripts. */
@@ -205,8 +276,9 @@ static int consume_serve(struct consume_ctx *x)
         return 0;
     rc = http_start(x->o->dashboard, &x->http);
     if (rc) {
-        log_error("cannot serve the dashboard on %s: %s", x->o->dashboard,
-                  http_strerror(rc));
+        log_error("cannot serve the dashboard on %s: %s; choose another "
+                  "address with --dashboard HOST:PORT or DASHBOARD_ADDRESS",
+                  x->o->dashboard, http_strerror(rc));
         return -1;
     }
     consume_publish(x);
@@ -230,7 +302,6 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
 {
     struct consume_ctx x;
     struct kafka_consumer_hooks h = {&x, consume_assigned, consume_revoked};
-    struct kafka_consumer *c = NULL;
     char err[512];
     int rc = CLI_EXIT_FAIL;
     size_t n;
@@ -245,8 +316,8 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
         goto out;
     snprintf(x.dlq_topic, n, "%s.dlq", cfg->topic);
 
-    if (kafka_producer_new(cfg, consume_dlq_props, &x.dlq, err, sizeof(err)) ||
-        kafka_consumer_new(cfg, &h, o->stop_at_end, &c, err, sizeof(err))) {
+    if (kafka_consumer_new(cfg, &h, o->stop_at_end, &x.consumer, err,
+                           sizeof(err))) {
         fprintf(stderr, "dndtrack: %s\n", err);
         rc = CLI_EXIT_USAGE;
         goto out;
@@ -256,16 +327,15 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
     log_info("consuming %s on %s as group %s", cfg->topic, cfg->brokers,
              cfg->group_id);
 
-    rc = consume_loop(&x, c) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    rc = consume_loop(&x) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     consume_publish(&x);
-    if (o->print_summary && consume_print(&x))
+    if (consume_finish_dlq(&x))
+        rc = CLI_EXIT_FAIL;
+    /* A failed run prints nothing that could pass for a result. */
+    if (rc == CLI_EXIT_OK && o->print_summary && consume_print(&x))
         rc = CLI_EXIT_FAIL;
 out:
-    kafka_consumer_close(c);
-    if (x.dlq && kafka_producer_drain(x.dlq, 10000)) {
-        log_error("some dead letters could not be written");
-        rc = CLI_EXIT_FAIL;
-    }
+    kafka_consumer_close(x.consumer);
     kafka_producer_free(x.dlq);
     http_stop(x.http);
     tracker_free(x.tracker);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@
 /* How long a stop waits for the broker to take what is queued. */
 #define PRODUCE_DRAIN_MS 15000
 #define PRODUCE_CHUNK (64 * 1024)
+/* Longest simulated player name: events must stay well under 64 KiB. */
+#define PRODUCE_MAX_NAME 1024
 
 struct produce_ctx {
     const struct config *cfg;
@@ -58,6 +61,13 @@ static void produce_progress(struct produce_ctx *x, int last)
             "\rdndtrack: %llu sent, %llu delivered, %llu failed, "
             "%llu skipped%s",
             x->sent, d, f, x->bad, last ? "\n" : "");
+}
+
+/* Whether the run should stop: a signal, or --count events sent. */
+static int produce_done(const struct produce_ctx *x)
+{
+    return cli_stop ||
+           (x->o->count >= 0 && x->sent >= (unsigned long long)x->o->count);
 }
 
 /* Waits, serving delivery reports, until the next event is due. */
@@ -144,8 +154,13 @@ static int produce_csv_record(const struct csv_record *rec, void *arg)
     json_t *ev;
     int rc;
 
-    if (cli_stop)
+    if (produce_done(x))
         return 1;
+    if (rec->err && !x->have_header) {
+        log_error("line %lu: not a CritRoleStats header: %s", rec->line,
+                  csv_strerror(rec->err));
+        return -1;
+    }
     if (rec->err) {
         log_warn("line %lu: skipped: %s", rec->line, csv_strerror(rec->err));
         x->bad++;
@@ -182,6 +197,11 @@ static int produce_jsonl_line(struct produce_ctx *x, char *line, size_t len)
 
     if (len && line[len - 1] == '\r')
         len--;
+    /* Some editors begin a UTF-8 file with a byte order mark. */
+    if (x->lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3;
+        len -= 3;
+    }
     if (len == 0)
         return 0;
     if (x->line_too_long) {
@@ -206,7 +226,7 @@ static int produce_jsonl_feed(struct produce_ctx *x, const char *buf, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < n && !cli_stop; i++) {
+    for (i = 0; i < n && !produce_done(x); i++) {
         if (buf[i] == '\n') {
             x->lineno++;
             if (produce_jsonl_line(x, x->line, x->linelen))
@@ -222,10 +242,20 @@ static int produce_jsonl_feed(struct produce_ctx *x, const char *buf, size_t n)
     return 0;
 }
 
+/* The format of the import: as given, else by the file's name. */
+static int produce_is_csv(const struct produce_opts *o)
+{
+    size_t n = strlen(o->import);
+
+    if (o->format)
+        return strcmp(o->format, "critrolestats") == 0;
+    return n > 4 && strcasecmp(o->import + n - 4, ".csv") == 0;
+}
+
 static int produce_import(struct produce_ctx *x)
 {
     const struct produce_opts *o = x->o;
-    int csv = strcmp(o->format, "critrolestats") == 0;
+    int csv = produce_is_csv(o);
     FILE *in = strcmp(o->import, "-") == 0 ? stdin : fopen(o->import, "rb");
     struct csv_parser *cp = NULL;
     char *buf = malloc(PRODUCE_CHUNK);
@@ -239,12 +269,13 @@ static int produce_import(struct produce_ctx *x)
     }
     if (!buf || !x->line)
         goto out;
+    log_info("importing %s as %s", o->import, csv ? "critrolestats" : "jsonl");
     if (csv) {
         cp = csv_new(0, produce_csv_record, x);
         if (!cp)
             goto out;
     }
-    while (!cli_stop && (n = fread(buf, 1, PRODUCE_CHUNK, in)) > 0) {
+    while (!produce_done(x) && (n = fread(buf, 1, PRODUCE_CHUNK, in)) > 0) {
         rc = csv ? csv_feed(cp, buf, n) : produce_jsonl_feed(x, buf, n);
         if (rc)
             goto out;
@@ -255,9 +286,9 @@ static int produce_import(struct produce_ctx *x)
         goto out;
     }
     rc = 0;
-    if (!cli_stop && csv)
+    if (!produce_done(x) && csv)
         rc = csv_finish(cp);
-    else if (!cli_stop && x->linelen) {
+    else if (!produce_done(x) && x->linelen) {
         x->lineno++;
         rc = produce_jsonl_line(x, x->line, x->linelen);
     }
@@ -266,6 +297,9 @@ static int produce_import(struct produce_ctx *x)
         rc = -1;
     }
 out:
+    /* The CSV callback answers 1 to stop on purpose (signal, --count). */
+    if (rc == 1 && produce_done(x))
+        rc = 0;
     if (in && in != stdin)
         fclose(in);
     csv_free(cp);
@@ -308,14 +342,19 @@ int produce_run(const struct config *cfg, const struct produce_opts *o)
     produce_progress(&x, 1);
     kafka_producer_counts(x.kp, &d, &f, &q);
     kafka_producer_free(x.kp);
-    if (x.bad && !o->quiet)
+    if (x.bad && x.sent == 0) {
+        log_error("nothing was sent: every input row was skipped; is the "
+                  "file in the --format it was read as?");
+        rc = -1;
+    } else if (x.bad && !o->quiet) {
         fprintf(stderr, "dndtrack: %llu input rows skipped (see above)\n",
                 x.bad);
+    }
     if (!o->quiet)
         fprintf(stderr,
-                "dndtrack: produced %llu events to %s: %llu delivered, "
+                "dndtrack: produced %llu event%s to %s: %llu delivered, "
                 "%llu failed\n",
-                x.sent, cfg->topic, d, f);
+                x.sent, x.sent == 1 ? "" : "s", cfg->topic, d, f);
     return rc || f || x.send_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
@@ -329,10 +368,11 @@ static const char produce_help[] =
     "  -X PROP=VALUE      any librdkafka property, e.g. for TLS or SASL\n"
     "  --rate N|max       events a second (default: one every\n"
     "                     MESSAGE_INTERVAL_SECONDS; imports: max)\n"
-    "  --count N          stop after N simulated events\n"
+    "  --count N          stop after N events\n"
     "  --seed S           seed for a reproducible simulation\n"
     "  --import FILE      import FILE ('-' for standard input)\n"
-    "  --format F         critrolestats (CSV) or jsonl (default jsonl)\n"
+    "  --format F         critrolestats (CSV) or jsonl; by default a\n"
+    "                     FILE ending in .csv is critrolestats, else jsonl\n"
     "  -q, -v             quieter, more verbose\n"
     "  -h, --help         this help\n"
     "\n"
@@ -353,8 +393,27 @@ static int produce_parse_rate(struct produce_opts *o, const char *arg)
     }
     errno = 0;
     o->rate = strtod(arg, &end);
-    if (errno || end == arg || *end || !(o->rate > 0) || o->rate > 1e7)
+    if (errno || end == arg || *end || !(o->rate >= 0.001) || o->rate > 1e7)
         return -1;
+    return 0;
+}
+
+/* Simulated players must make events the consumer accepts. */
+static int produce_check_players(const struct produce_opts *o)
+{
+    json_t *name;
+    size_t i;
+
+    for (i = 0; i < o->nplayers; i++) {
+        name = json_string(o->players[i]);
+        json_decref(name);
+        if (!name || !o->players[i][0] ||
+            strlen(o->players[i]) > PRODUCE_MAX_NAME)
+            return cli_usage_error("produce",
+                                   "player name '%.40s': expected "
+                                   "1 to %d bytes of UTF-8",
+                                   o->players[i], PRODUCE_MAX_NAME);
+    }
     return 0;
 }
 
@@ -420,7 +479,6 @@ int cmd_produce(int argc, char **argv)
 
     o.count = -1;
     o.seed = (unsigned long long)time(NULL);
-    o.format = "jsonl";
     rc = cli_config_load(&cfg);
     if (rc)
         return rc;
@@ -441,6 +499,9 @@ int cmd_produce(int argc, char **argv)
     }
     o.players = (const char *const *)(argv + optind);
     o.nplayers = (size_t)(argc - optind);
+    rc = produce_check_players(&o);
+    if (rc)
+        goto out;
     if (o.import && o.nplayers) {
         rc = cli_usage_error("produce", "player names go with simulation, "
                                         "not with --import");

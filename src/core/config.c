@@ -85,6 +85,14 @@ static int config_set_tracked(struct config *cfg, const char *value, char *err,
                 "list of 1 to %d non-empty player names",
                 value, CONFIG_MAX_PLAYERS);
         }
+        if (len == 3 && strncmp(p, "all", 3) == 0) {
+            for (i = 0; i < n; i++)
+                free(names[i]);
+            return config_fail(CONFIG_EVALUE, err, errlen,
+                               "TRACKED_PLAYERS=%s: 'all' stands alone, not "
+                               "in a list",
+                               value);
+        }
         names[n] = strndup(p, len);
         if (!names[n]) {
             for (i = 0; i < n; i++)
@@ -114,10 +122,10 @@ static int config_set_interval(struct config *cfg, const char *value, char *err,
 
     errno = 0;
     v = strtod(value, &end);
-    if (errno || end == value || *end || !(v > 0) || v > 86400)
+    if (errno || end == value || *end || !(v >= 0.001) || v > 86400)
         return config_fail(CONFIG_EVALUE, err, errlen,
                            "MESSAGE_INTERVAL_SECONDS=%s: expected a number "
-                           "of seconds above 0 and at most 86400",
+                           "of seconds from 0.001 to 86400",
                            value);
     cfg->interval_seconds = v;
     return 0;
@@ -140,52 +148,137 @@ static int config_set_refresh(struct config *cfg, const char *value, char *err,
     return 0;
 }
 
-/* host:port with a port 0..65535; the HTTP layer resolves the host. */
+/* The port: decimal digits only, 0 to 65535. */
+static int config_parse_port(const char *s, unsigned *port)
+{
+    char *end;
+    long v;
+
+    if (s[0] < '0' || s[0] > '9')
+        return CONFIG_EVALUE;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 0 || v > 65535)
+        return CONFIG_EVALUE;
+    *port = (unsigned)v;
+    return 0;
+}
+
+/* A host is non-empty printable ASCII without brackets or slashes. Colons
+ * belong to IPv6 literals, which must be bracketed. */
+static int config_host_ok(const char *h, size_t n, int bracketed)
+{
+    int colon = 0;
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+
+        if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/')
+            return 0;
+        if (c == ':')
+            colon = 1;
+    }
+    return bracketed ? colon : !colon;
+}
+
+int config_parse_address(const char *address, char *host, size_t hostlen,
+                         unsigned *port)
+{
+    const char *h, *sep;
+    size_t n;
+    int bracketed;
+
+    bracketed = address[0] == '[';
+    if (bracketed) {
+        h = address + 1;
+        sep = strchr(h, ']');
+        if (!sep)
+            return CONFIG_EVALUE;
+        n = (size_t)(sep - h);
+        sep++;
+    } else {
+        h = address;
+        sep = strrchr(h, ':');
+        if (!sep)
+            return CONFIG_EVALUE;
+        n = (size_t)(sep - h);
+    }
+    if (*sep != ':' || !config_host_ok(h, n, bracketed) || n >= hostlen)
+        return CONFIG_EVALUE;
+    if (config_parse_port(sep + 1, port))
+        return CONFIG_EVALUE;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return 0;
+}
+
 static int config_set_dashboard(struct config *cfg, const char *value,
                                 char *err, size_t errlen)
 {
-    const char *colon = strrchr(value, ':');
-    char *end;
-    long port;
+    char host[CONFIG_HOST_MAX];
+    unsigned port;
 
-    if (!colon || colon == value)
-        goto bad;
-    errno = 0;
-    port = strtol(colon + 1, &end, 10);
-    if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
-        goto bad;
+    if (config_parse_address(value, host, sizeof(host), &port))
+        return config_fail(CONFIG_EVALUE, err, errlen,
+                           "DASHBOARD_ADDRESS=%s: expected HOST:PORT such as "
+                           "127.0.0.1:8080, localhost:8080 or [::1]:8080, "
+                           "port 0 to 65535",
+                           value);
     return config_str(&cfg->dashboard, value);
-bad:
-    return config_fail(CONFIG_EVALUE, err, errlen,
-                       "DASHBOARD_ADDRESS=%s: expected HOST:PORT such as "
-                       "127.0.0.1:8080 or [::1]:8080, port 0 to 65535",
-                       value);
 }
 
-/* A non-empty value without control characters. */
+/* Kafka's rule for topic names: 1 to 249 of [A-Za-z0-9._-], not . or .. */
+static int config_set_topic(struct config *cfg, const char *value, char *err,
+                            size_t errlen)
+{
+    size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+    if (n == 0 || value[n] != '\0' || n > 249 || strcmp(value, ".") == 0 ||
+        strcmp(value, "..") == 0)
+        return config_fail(CONFIG_EVALUE, err, errlen,
+                           "DND_TOPIC=%s: expected a Kafka topic name: 1 to "
+                           "249 letters, digits, '.', '_' or '-'",
+                           value);
+    return config_str(&cfg->topic, value);
+}
+
+/* A non-empty value; config_set() has already refused control bytes. */
 static int config_set_text(char **dst, const char *key, const char *value,
                            char *err, size_t errlen)
 {
-    const char *p;
-
-    for (p = value; *p; p++)
-        if (iscntrl((unsigned char)*p))
-            break;
-    if (*value == '\0' || *p)
+    if (*value == '\0')
         return config_fail(CONFIG_EVALUE, err, errlen,
-                           "%s='%s': expected a non-empty value without "
-                           "control characters",
-                           key, value);
+                           "%s is empty: expected a value", key);
     return config_str(dst, value);
+}
+
+/* Whether s holds a control character, which messages must not echo. */
+static int config_has_control(const char *s)
+{
+    for (; *s; s++)
+        if (iscntrl((unsigned char)*s))
+            return 1;
+    return 0;
 }
 
 int config_set(struct config *cfg, const char *key, const char *value,
                char *err, size_t errlen)
 {
+    if (config_has_control(value))
+        return config_fail(CONFIG_EVALUE, err, errlen,
+                           "%s: the value contains control characters", key);
+    if (isspace((unsigned char)value[0]))
+        return config_fail(CONFIG_EVALUE, err, errlen,
+                           "%s='%s': the value starts with a blank", key,
+                           value);
     if (strcmp(key, "KAFKA_BROKER_ADDRESS") == 0)
         return config_set_text(&cfg->brokers, key, value, err, errlen);
     if (strcmp(key, "DND_TOPIC") == 0)
-        return config_set_text(&cfg->topic, key, value, err, errlen);
+        return config_set_topic(cfg, value, err, errlen);
     if (strcmp(key, "MESSAGE_INTERVAL_SECONDS") == 0)
         return config_set_interval(cfg, value, err, errlen);
     if (strcmp(key, "DND_CONSUMER_GROUP_ID") == 0)
@@ -287,12 +380,26 @@ static int config_known(const char *key)
     return 0;
 }
 
+/* Length of an unquoted value without a trailing " # comment". */
+static size_t config_env_uncomment(const char *v, size_t len)
+{
+    size_t i;
+
+    for (i = 1; i < len; i++)
+        if (v[i] == '#' && isspace((unsigned char)v[i - 1]))
+            break;
+    while (i > 0 && isspace((unsigned char)v[i - 1]))
+        i--;
+    return i < len ? i : len;
+}
+
 /*
  * Applies one .env line (without its line end) of len bytes. Comments,
  * blank lines and keys that are not ours are fine and change nothing.
  */
 static int config_env_line(struct config *cfg, const char *line, size_t len,
-                           char *err, size_t errlen)
+                           char *err, size_t errlen,
+                           struct config_env_report *report)
 {
     char key[64], value[4096];
     const char *eq;
@@ -330,6 +437,8 @@ static int config_env_line(struct config *cfg, const char *line, size_t len,
     if (vlen >= 2 && (eq[0] == '"' || eq[0] == '\'') && eq[vlen - 1] == eq[0]) {
         eq++;
         vlen -= 2;
+    } else {
+        vlen = config_env_uncomment(eq, vlen);
     }
     if (vlen >= sizeof(value))
         return config_fail(CONFIG_EVALUE, err, errlen,
@@ -337,23 +446,34 @@ static int config_env_line(struct config *cfg, const char *line, size_t len,
                            sizeof(value) - 1);
     memcpy(value, eq, vlen);
     value[vlen] = '\0';
-    if (!config_known(key))
+    if (!config_known(key)) {
+        if (report && report->unknown)
+            report->unknown(report->arg, key);
         return 0;
+    }
     return config_set(cfg, key, value, err, errlen);
 }
 
 int config_load_env_text(struct config *cfg, const char *text, size_t len,
-                         const char *source, char *err, size_t errlen)
+                         const char *source, char *err, size_t errlen,
+                         struct config_env_report *report)
 {
     char why[512];
     size_t start = 0, lineno = 1;
     int rc;
 
+    /* Editors on some systems start a text file with a byte order mark. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        start = 3;
+
     while (start < len) {
         const char *nl = memchr(text + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - text) : len;
 
-        rc = config_env_line(cfg, text + start, end - start, why, sizeof(why));
+        if (report)
+            report->line = lineno;
+        rc = config_env_line(cfg, text + start, end - start, why, sizeof(why),
+                             report);
         if (rc)
             return config_fail(rc, err, errlen, "%s:%zu: %s", source, lineno,
                                why);

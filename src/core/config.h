@@ -65,15 +65,39 @@ int config_set(struct config *cfg, const char *key, const char *value,
 int config_add_prop(struct config *cfg, const char *assignment, char *err,
                     size_t errlen);
 
+/* Told of each key in a .env file that is not ours, with its line. */
+struct config_env_report {
+    void (*unknown)(void *arg, const char *key);
+    void *arg;
+    size_t line; /* the line being read, for the callback */
+};
+
 /*
  * Applies the text of a .env file: KEY=value lines, blank lines and #
- * comments, an optional leading "export ", values optionally in single or
- * double quotes. Keys that are not ours are skipped (a .env is often
- * shared with other tools). source names the file in messages. Stops at
- * the first bad line, with its number in err.
+ * comments (also after an unquoted value, following a blank), an optional
+ * leading "export ", values optionally in single or double quotes, and an
+ * optional UTF-8 byte order mark. Keys that are not ours are skipped (a
+ * .env is often shared with other tools) and passed to report->unknown
+ * when report is not NULL. source names the file in messages. Stops at the
+ * first bad line, with its number in err.
  */
 int config_load_env_text(struct config *cfg, const char *text, size_t len,
-                         const char *source, char *err, size_t errlen);
+                         const char *source, char *err, size_t errlen,
+                         struct config_env_report *report);
+
+/* Longest host name config_parse_address() accepts, plus one. */
+#define CONFIG_HOST_MAX 256
+
+/*
+ * Splits a listening address into host and port. Forms: "127.0.0.1:8080",
+ * "localhost:8080", "[::1]:8080"; an IPv6 literal must be in brackets and
+ * brackets hold only IPv6; the host is printable ASCII without blanks; the
+ * port is decimal digits, 0 to 65535 (0: any free port). Writes the host,
+ * NUL-terminated and without brackets, into host. Returns 0 or
+ * CONFIG_EVALUE, leaving host and *port unspecified on failure.
+ */
+int config_parse_address(const char *address, char *host, size_t hostlen,
+                         unsigned *port);
 
 /* Whether player is one of the tracked players. */
 int config_is_tracked(const struct config *cfg, const char *player);

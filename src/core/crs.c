@@ -152,6 +152,50 @@ static int crs_utf8_ok(const char *s, size_t len)
     return 1;
 }
 
+/* Whether the text of column col ends up in a JSON string: a member listed
+ * in crs_texts, or RollID, which only appears inside event_id. */
+static int crs_becomes_string(enum crs_col col)
+{
+    size_t i;
+
+    if (col == CRS_COL_ROLL_ID)
+        return 1;
+    for (i = 0; i < CRS_COUNT(crs_texts); i++) {
+        if (crs_texts[i].col == col)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Refuses bytes that would otherwise damage the event without a word. A
+ * NUL byte is refused in every column read: wherever the value is later
+ * handled as a C string it would be cut there. Bad UTF-8 is refused in
+ * every column that becomes a JSON string, because jansson would refuse
+ * it while building, where only running out of memory is expected.
+ */
+static int crs_check_bytes(const struct crs_columns *cols,
+                           const struct csv_field *fields, char *why,
+                           size_t whylen)
+{
+    const struct csv_field *f;
+    int c;
+
+    for (c = 0; c < CRS_COL_COUNT; c++) {
+        f = crs_raw(cols, fields, (enum crs_col)c);
+        if (!f || f->len == 0)
+            continue;
+        if (memchr(f->data, '\0', f->len))
+            return crs_fail(CRS_ENUL, why, whylen, "%s contains a NUL byte",
+                            crs_names[c]);
+        if (crs_becomes_string((enum crs_col)c) &&
+            !crs_utf8_ok(f->data, f->len))
+            return crs_fail(CRS_EUTF8, why, whylen, "%s is not valid UTF-8",
+                            crs_names[c]);
+    }
+    return 0;
+}
+
 /* Parses an integer column: "null" gives *has = 0; anything else must be
  * an optional minus and decimal digits within CRS_MAX_NUMBER. */
 static int crs_int(const struct csv_field *f, enum crs_col col, int *has,
@@ -201,7 +245,6 @@ static int crs_check(const struct crs_columns *cols,
 {
     const struct csv_field *f;
     int rc;
-    size_t i;
 
     if (!crs_get(cols, fields, CRS_COL_CHARACTER))
         return crs_fail(CRS_ECHARACTER, why, whylen,
@@ -211,6 +254,11 @@ static int crs_check(const struct crs_columns *cols,
     if (!crs_get(cols, fields, CRS_COL_CAMPAIGN))
         return crs_fail(CRS_EVALUE, why, whylen, "Campaign is empty or null");
 
+    /* Before the numbers, so a NUL byte in one is named as such. */
+    rc = crs_check_bytes(cols, fields, why, whylen);
+    if (rc)
+        return rc;
+
     f = crs_raw(cols, fields, CRS_COL_TOTAL);
     rc = crs_int(f, CRS_COL_TOTAL, &num->has_total, &num->total, why, whylen);
     if (rc)
@@ -218,16 +266,7 @@ static int crs_check(const struct crs_columns *cols,
     f = crs_raw(cols, fields, CRS_COL_NATURAL);
     rc = crs_int(f, CRS_COL_NATURAL, &num->has_natural, &num->natural, why,
                  whylen);
-    if (rc)
-        return rc;
-
-    for (i = 0; i < CRS_COUNT(crs_texts); i++) {
-        f = crs_get(cols, fields, crs_texts[i].col);
-        if (f && !crs_utf8_ok(f->data, f->len))
-            return crs_fail(CRS_EUTF8, why, whylen, "%s is not valid UTF-8",
-                            crs_names[crs_texts[i].col]);
-    }
-    return 0;
+    return rc;
 }
 
 /* Sets key to a new JSON value; v may be NULL after a failed allocation. */
@@ -395,6 +434,8 @@ const char *crs_strerror(int err)
         return "required value missing";
     case CRS_EUTF8:
         return "text is not valid UTF-8";
+    case CRS_ENUL:
+        return "text contains a NUL byte";
     default:
         return "unknown CritRoleStats error";
     }

@@ -22,7 +22,8 @@ enum crs_err {
     CRS_ECHARACTER = -5, /* row: Character empty or null */
     CRS_ENUMBER = -6,    /* row: Total Roll or Natural Roll not an integer */
     CRS_EVALUE = -7,     /* row: RollID or Campaign empty or null */
-    CRS_EUTF8 = -8       /* row: a text field that is not valid UTF-8 */
+    CRS_EUTF8 = -8,      /* row: a text field that is not valid UTF-8 */
+    CRS_ENUL = -9        /* row: a NUL byte inside a field that is read */
 };
 
 /* The columns this module reads, in the order of the published header. */
@@ -79,8 +80,11 @@ int crs_header(struct crs_columns *cols, const struct csv_field *fields,
  *   notes; episode_time (Time).
  * A field holding "null" or nothing leaves its member out; crit and
  * discarded are left out rather than false. There is no timestamp.
+ * A NUL byte in any column above, or bad UTF-8 in one that becomes a
+ * string, makes the row an error rather than a shortened or altered value.
  * Returns 0, or a negative enum crs_err with *out NULL and a one-line
  * reason naming the column in why (always NUL-terminated when whylen > 0).
+ * CRS_ENOMEM means only that an allocation failed.
  */
 int crs_row(const struct crs_columns *cols, const struct csv_field *fields,
             size_t nfields, json_t **out, char *why, size_t whylen);

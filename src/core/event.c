@@ -76,7 +76,8 @@ static int event_check_types(json_t *obj, char *why, size_t whylen)
             return event_fail(EVENT_EFIELD, why, whylen,
                               "field '%s' is not an integer",
                               event_int_fields[i]);
-        if (v && llabs((long long)json_integer_value(v)) > EVENT_MAX_NUMBER)
+        if (v && (json_integer_value(v) > EVENT_MAX_NUMBER ||
+                  json_integer_value(v) < -EVENT_MAX_NUMBER))
             return event_fail(EVENT_EFIELD, why, whylen,
                               "field '%s' is out of range",
                               event_int_fields[i]);
@@ -187,7 +188,9 @@ int event_decode(const void *buf, size_t len, struct event *ev, char *why,
                           "value of %zu bytes is over the %d byte limit", len,
                           EVENT_MAX_BYTES);
 
-    root = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
+    /* A repeated key would let two readers see two different events. */
+    root =
+        json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
         return event_fail(EVENT_EJSON, why, whylen,
                           "not valid JSON: %s at byte %d", jerr.text,

@@ -21,7 +21,7 @@ enum tracker_err {
 };
 
 /* Highest partition number + 1 that a tracker accepts. */
-#define TRACKER_MAX_PARTITIONS 4096
+#define TRACKER_MAX_PARTITIONS (1 << 20)
 
 struct tracker;
 

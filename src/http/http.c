@@ -7,6 +7,8 @@
  */
 #include "http/http.h"
 
+#include "core/config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -104,76 +106,13 @@ const char *http_strerror(int err)
     }
 }
 
-/* The port: decimal digits only, 0 to 65535. */
-static int http_parse_port(const char *s, unsigned *port)
-{
-    char *end;
-    long v;
-
-    if (s[0] < '0' || s[0] > '9')
-        return HTTP_EADDRESS;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 0 || v > 65535)
-        return HTTP_EADDRESS;
-    *port = (unsigned)v;
-    return 0;
-}
-
-/* A host is non-empty printable ASCII without brackets or slashes. Colons
- * belong to IPv6 literals, which must be bracketed. */
-static int http_host_ok(const char *h, size_t n, int bracketed)
-{
-    int colon = 0;
-    size_t i;
-
-    if (n == 0)
-        return 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)h[i];
-
-        if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/')
-            return 0;
-        if (c == ':')
-            colon = 1;
-    }
-    return bracketed ? colon : !colon;
-}
-
 int http_parse_address(const char *address, char *host, size_t hostlen,
                        unsigned *port)
 {
-    const char *h, *sep;
-    size_t n;
-    int bracketed, rc;
-
     if (!address || !host || hostlen == 0 || !port)
         return HTTP_EINVAL;
-
-    bracketed = address[0] == '[';
-    if (bracketed) {
-        h = address + 1;
-        sep = strchr(h, ']');
-        if (!sep)
-            return HTTP_EADDRESS;
-        n = (size_t)(sep - h);
-        sep++;
-    } else {
-        h = address;
-        sep = strrchr(h, ':');
-        if (!sep)
-            return HTTP_EADDRESS;
-        n = (size_t)(sep - h);
-    }
-    if (*sep != ':' || !http_host_ok(h, n, bracketed) || n >= hostlen)
-        return HTTP_EADDRESS;
-
-    rc = http_parse_port(sep + 1, port);
-    if (rc)
-        return rc;
-    memcpy(host, h, n);
-    host[n] = '\0';
-    return 0;
+    return config_parse_address(address, host, hostlen, port) ? HTTP_EADDRESS
+                                                              : 0;
 }
 
 static int http_errno_code(int e)

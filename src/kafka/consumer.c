@@ -12,12 +12,14 @@
 #include "util/log.h"
 
 struct kafka_consumer {
+    struct kafka_health health; /* first: the error callback's view */
     rd_kafka_t *rk;
     struct kafka_consumer_hooks hooks;
     int stop_at_end;
-    int assigned; /* a partition set has been assigned */
-    char *at_end; /* at_end[p]: partition p is assigned and at its end */
-    char *owned;  /* owned[p]: partition p is assigned */
+    int assigned;    /* a partition set has been assigned */
+    char *at_end;    /* at_end[p]: partition p is assigned and at its end */
+    char *owned;     /* owned[p]: partition p is assigned */
+    int64_t *resume; /* resume[p]: the group's committed offset, or -1 */
     int32_t nslots;
     int topic_warned;
 };
@@ -25,6 +27,7 @@ struct kafka_consumer {
 /* Makes room for partition numbers below n. */
 static int kafka_consumer_slots(struct kafka_consumer *c, int32_t n)
 {
+    int64_t *r;
     char *a, *b;
 
     if (n <= c->nslots)
@@ -37,10 +40,38 @@ static int kafka_consumer_slots(struct kafka_consumer *c, int32_t n)
     if (!b)
         return -1;
     c->owned = b;
+    r = realloc(c->resume, (size_t)n * sizeof(*r));
+    if (!r)
+        return -1;
+    c->resume = r;
     memset(c->at_end + c->nslots, 0, (size_t)(n - c->nslots));
     memset(c->owned + c->nslots, 0, (size_t)(n - c->nslots));
-    c->nslots = n;
+    for (; c->nslots < n; c->nslots++)
+        c->resume[c->nslots] = -1;
     return 0;
+}
+
+/*
+ * Remembers where the group had got to in each partition, so that a replay
+ * can tell messages it has already handled (and dead-lettered) from new
+ * ones. Unknown offsets are -1: everything counts as new.
+ */
+static void kafka_consumer_remember(struct kafka_consumer *c,
+                                    rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, parts, 10000);
+    int i;
+
+    if (e)
+        log_warn("cannot read the group's committed offsets (%s); dead "
+                 "letters of replayed messages may be written again",
+                 rd_kafka_err2str(e));
+    for (i = 0; i < parts->cnt; i++) {
+        int32_t p = parts->elems[i].partition;
+        if (p < c->nslots)
+            c->resume[p] =
+                e || parts->elems[i].err ? -1 : parts->elems[i].offset;
+    }
 }
 
 /*
@@ -57,11 +88,15 @@ static void kafka_consumer_assign(struct kafka_consumer *c,
 
     for (i = 0; i < parts->cnt; i++) {
         int32_t p = parts->elems[i].partition;
-        parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
         if (kafka_consumer_slots(c, p + 1) == 0) {
             c->owned[p] = 1;
             c->at_end[p] = 0;
         }
+    }
+    kafka_consumer_remember(c, parts);
+    for (i = 0; i < parts->cnt; i++) {
+        int32_t p = parts->elems[i].partition;
+        parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
         if (c->hooks.assigned)
             c->hooks.assigned(c->hooks.arg, p);
         log_info("assigned %s [%d]", parts->elems[i].topic, (int)p);
@@ -126,6 +161,7 @@ int kafka_consumer_new(const struct config *cfg,
         goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, kafka_rebalance_cb);
     rd_kafka_conf_set_opaque(conf, c);
+    c->health.brokers = cfg->brokers;
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
     if (!c->rk) {
         snprintf(err, errlen, "cannot create consumer: %s", why);
@@ -202,8 +238,13 @@ int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
     rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
     int rc;
 
-    if (!m)
+    if (!m) {
+        if (c->stop_at_end &&
+            kafka_health_down_for(&c->health) >= KAFKA_DOWN_GIVE_UP_S)
+            return KAFKA_EDOWN;
         return 0;
+    }
+    kafka_health_up(&c->health);
     if (m->err) {
         rc = kafka_consumer_event(c, m);
         rd_kafka_message_destroy(m);
@@ -223,5 +264,25 @@ void kafka_consumer_close(struct kafka_consumer *c)
     rd_kafka_destroy(c->rk);
     free(c->at_end);
     free(c->owned);
+    free(c->resume);
     free(c);
+}
+
+int kafka_consumer_replayed(const struct kafka_consumer *c, int32_t partition,
+                            int64_t offset)
+{
+    if (partition < 0 || partition >= c->nslots || c->resume[partition] < 0)
+        return 0;
+    return offset < c->resume[partition];
+}
+
+void kafka_consumer_done(struct kafka_consumer *c, const rd_kafka_message_t *m)
+{
+    rd_kafka_resp_err_t e =
+        rd_kafka_offset_store(m->rkt, m->partition, m->offset);
+
+    if (e && e != RD_KAFKA_RESP_ERR__STATE)
+        log_warn("cannot store the offset of %s [%d]: %s",
+                 rd_kafka_topic_name(m->rkt), (int)m->partition,
+                 rd_kafka_err2str(e));
 }

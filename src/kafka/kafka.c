@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 
@@ -16,33 +17,73 @@
 #define KAFKA_MAX_LOGGED_FAILURES 10
 
 struct kafka_producer {
+    struct kafka_health health; /* first: the error callback's view */
     rd_kafka_t *rk;
     unsigned long long queued;
     unsigned long long delivered;
     unsigned long long failed;
 };
 
-/* Routes librdkafka's own log lines to ours. */
+/*
+ * Routes librdkafka's own log lines to ours, one level lower than they
+ * claim: what matters of them also reaches kafka_error_cb(), which speaks
+ * for it once and plainly.
+ */
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                          const char *buf)
 {
-    enum log_level l = level <= 3   ? LOG_ERROR
-                       : level <= 4 ? LOG_WARN
-                       : level <= 6 ? LOG_INFO
-                                    : LOG_DEBUG;
-
-    log_msg(l, "kafka: %s: %s", fac, buf);
+    log_msg(level <= 6 ? LOG_INFO : LOG_DEBUG, "kafka: %s: %s", fac, buf);
 }
 
-/* Client-level errors: most are transient (a broker down) and retried by
- * librdkafka itself, so they are warnings unless fatal. */
+static double kafka_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Client-level errors. Most are transient and retried by librdkafka, so
+ * a lost connection is only noted; an unreachable cluster is said once
+ * per outage with what to do about it; fatal errors are errors.
+ */
 static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
                            void *opaque)
 {
-    if (err == RD_KAFKA_RESP_ERR__FATAL)
+    struct kafka_health *h = opaque;
+
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        if (h && h->down_since == 0)
+            log_warn("no Kafka broker answers at %s; retrying. Is one "
+                     "running? ./start-kafka.sh starts one; -b or "
+                     "KAFKA_BROKER_ADDRESS says where",
+                     h->brokers);
+        if (h && h->down_since == 0)
+            h->down_since = kafka_now();
+    } else if (err == RD_KAFKA_RESP_ERR__FATAL) {
         log_error("kafka: fatal: %s", reason);
-    else
+    } else if (err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+               err == RD_KAFKA_RESP_ERR__RESOLVE) {
+        log_info("kafka: %s", reason);
+    } else {
         log_warn("kafka: %s", reason);
+    }
+}
+
+/* Marks the cluster reachable again after a message or a delivery. */
+void kafka_health_up(struct kafka_health *h)
+{
+    if (h->down_since != 0) {
+        h->down_since = 0;
+        log_warn("a Kafka broker answers again at %s", h->brokers);
+    }
+}
+
+/* Seconds the cluster has been unreachable, or 0. */
+double kafka_health_down_for(const struct kafka_health *h)
+{
+    return h->down_since == 0 ? 0 : kafka_now() - h->down_since;
 }
 
 /* Our logger and error callback on a new configuration. */
@@ -109,6 +150,7 @@ static void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         p->delivered++;
+        kafka_health_up(&p->health);
         return;
     }
     p->failed++;
@@ -144,6 +186,7 @@ int kafka_producer_new(const struct config *cfg, const char *const *extra,
     }
     rd_kafka_conf_set_dr_msg_cb(conf, kafka_dr_cb);
     rd_kafka_conf_set_opaque(conf, p);
+    p->health.brokers = cfg->brokers;
 
     /* On success rd_kafka_new() owns conf; on failure it is still ours. */
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
@@ -253,6 +296,8 @@ const char *kafka_strerror(int err)
         return "topic does not exist";
     case KAFKA_EEND:
         return "end of partitions";
+    case KAFKA_EDOWN:
+        return "no broker answers";
     default:
         return "unknown error";
     }

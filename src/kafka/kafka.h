@@ -21,8 +21,25 @@ enum kafka_err {
     KAFKA_ESEND = -3,   /* a message could not be queued */
     KAFKA_EFATAL = -4,  /* a fatal client error; see the log */
     KAFKA_ETOPIC = -5,  /* the topic does not exist */
-    KAFKA_EEND = -6     /* every assigned partition is at its end */
+    KAFKA_EEND = -6,    /* every assigned partition is at its end */
+    KAFKA_EDOWN = -7    /* no broker has answered for a while */
 };
+
+/*
+ * What the error callback learns about the cluster. Each client's opaque
+ * pointer leads to its struct, whose first member is this one. Touched
+ * only from the thread that polls the client.
+ */
+struct kafka_health {
+    const char *brokers; /* borrowed from the configuration */
+    double down_since;   /* monotonic seconds; 0 while a broker answers */
+};
+
+/* Marks the cluster reachable again (called when data flows). */
+void kafka_health_up(struct kafka_health *h);
+
+/* Seconds the cluster has been unreachable, or 0 while it answers. */
+double kafka_health_down_for(const struct kafka_health *h);
 
 /*
  * A new librdkafka configuration with our logger, then the name, value
@@ -90,6 +107,9 @@ struct kafka_consumer_hooks {
 
 struct kafka_consumer;
 
+/* How long a consumer with stop_at_end waits for an unreachable cluster. */
+#define KAFKA_DOWN_GIVE_UP_S 15.0
+
 /*
  * Joins cfg's group on cfg's topic. Every assigned partition is read from
  * its beginning. With stop_at_end, kafka_consumer_poll() returns
@@ -104,10 +124,21 @@ int kafka_consumer_new(const struct config *cfg,
 /*
  * Waits up to timeout_ms. Returns 1 with a message in *msg (release with
  * rd_kafka_message_destroy), 0 when there was none, or a negative enum
- * kafka_err. Consumer errors that librdkafka recovers from are logged.
+ * kafka_err; with stop_at_end, KAFKA_EDOWN when no broker has answered for
+ * KAFKA_DOWN_GIVE_UP_S seconds. Errors librdkafka recovers from are logged.
  */
 int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
                         rd_kafka_message_t **msg);
+
+/*
+ * Whether the message at offset of partition was already handled by this
+ * group before the partition was assigned (it is being replayed).
+ */
+int kafka_consumer_replayed(const struct kafka_consumer *c, int32_t partition,
+                            int64_t offset);
+
+/* Marks m handled: its offset is committed with the next auto-commit. */
+void kafka_consumer_done(struct kafka_consumer *c, const rd_kafka_message_t *m);
 
 /* Leaves the group and frees c. NULL is a no-op. */
 void kafka_consumer_close(struct kafka_consumer *c);

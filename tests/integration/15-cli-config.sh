@@ -57,3 +57,19 @@ case $(DND_TOPIC=from_environment run_topic) in
 case $(DND_TOPIC=from_environment run_topic -t from_option) in
 *"to from_option:"*) ;;
 *) fail "the option did not win over the environment" ;; esac
+
+# No broker at the address: -e gives up with a hint instead of hanging,
+# and prints nothing on stdout that could pass for figures.
+timeout 60 "$DNDTRACK" consume -b 127.0.0.1:1 -t nowhere -e \
+    >"$dir/out" 2>"$dir/err"
+assert_eq "$?" 1 "exit status of consume -e with no broker"
+grep -q "no Kafka broker answers at 127.0.0.1:1" "$dir/err" ||
+    fail "no hint about the missing broker: $(cat "$dir/err")"
+[ ! -s "$dir/out" ] || fail "figures printed after a failure"
+
+# An import in which nothing can be read is a failure, not a success.
+printf 'RollID,Campaign\n1,2\n' >"$dir/not-events.jsonl"
+"$DNDTRACK" produce -b 127.0.0.1:1 --import "$dir/not-events.jsonl" \
+    >/dev/null 2>"$dir/err"
+assert_eq "$?" 1 "exit status when every row is skipped"
+grep -q "nothing was sent" "$dir/err" || fail "no word that nothing was sent"

@@ -75,3 +75,15 @@ sys.exit(1 if bad else 0)
 PY
 grep -c 'dead letter' "$out/consume.err" >/dev/null ||
     fail "the consumer logged no dead letter line"
+
+# A restart of the same group replays the topic: the figures come out the
+# same, and the dead letters already written are not written again.
+timeout 120 "$DNDTRACK" consume -b "$KAFKA_BROKERS" -t "$topic" -G "$topic" \
+    -e >"$out/summary2.json" 2>"$out/consume2.err" ||
+    fail "second consume -e failed: $(tail -5 "$out/consume2.err")"
+cmp -s "$out/summary.json" "$out/summary2.json" ||
+    fail "the replay gave other figures"
+again=$(timeout 60 kcat -b "$KAFKA_BROKERS" -t "$topic.dlq" -C -e -q \
+    -f '%o\n' | wc -l)
+want=$(wc -l <"$out/bad-offsets")
+assert_eq "$again" "$want" "dead letters after a restart of the group"

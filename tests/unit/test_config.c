@@ -37,7 +37,7 @@ static void test_env_text(void)
 
     config_init(&c);
     CHECK_INT(config_load_env_text(&c, text, sizeof(text) - 1, ".env", err,
-                                   sizeof(err)),
+                                   sizeof(err), NULL),
               0);
     CHECK_STR(c.brokers, "localhost:9092");
     CHECK_STR(c.topic, "table_two");
@@ -55,7 +55,7 @@ static void test_bad_values_name_key_and_value(void)
 
     config_init(&c);
     CHECK_INT(config_load_env_text(&c, text, sizeof(text) - 1, ".env", err,
-                                   sizeof(err)),
+                                   sizeof(err), NULL),
               CONFIG_EVALUE);
     CHECK(strstr(err, ".env:2") != NULL);
     CHECK(strstr(err, "VIZ_REFRESH_MESSAGES=5x") != NULL);
@@ -73,9 +73,9 @@ static void test_bad_values_name_key_and_value(void)
               CONFIG_EVALUE);
     CHECK_INT(config_set(&c, "NO_SUCH_KEY", "1", err, sizeof(err)),
               CONFIG_EKEY);
-    CHECK_INT(
-        config_load_env_text(&c, "JUSTAWORD\n", 10, ".env", err, sizeof(err)),
-        CONFIG_ESYNTAX);
+    CHECK_INT(config_load_env_text(&c, "JUSTAWORD\n", 10, ".env", err,
+                                   sizeof(err), NULL),
+              CONFIG_ESYNTAX);
     /* A refused value leaves the old one in place. */
     CHECK_INT(c.viz_refresh, 5);
     config_free(&c);
@@ -97,8 +97,74 @@ static void test_tracked_all_and_props(void)
     config_free(&c);
 }
 
+/* The report of the test below and the line its foreign key was on. */
+static struct config_env_report *unknown_report;
+static size_t unknown_line;
+
+static void note_unknown(void *arg, const char *key)
+{
+    if (strcmp(key, "KAFKA_BROKER_ADDRES") == 0)
+        unknown_line = unknown_report->line;
+}
+
+static void test_env_bom_comments_and_unknown_keys(void)
+{
+    static const char text[] = "\xEF\xBB\xBF"
+                               "DND_TOPIC=first # the table\n"
+                               "KAFKA_BROKER_ADDRES=typo:9092\n"
+                               "DND_CONSUMER_GROUP_ID=\"a # b\"\n";
+    struct config_env_report report = {note_unknown, NULL, 0};
+    struct config c;
+    char err[256];
+
+    unknown_report = &report;
+    config_init(&c);
+    CHECK_INT(config_load_env_text(&c, text, sizeof(text) - 1, ".env", err,
+                                   sizeof(err), &report),
+              0);
+    CHECK_STR(c.topic, "first");
+    CHECK_STR(c.group_id, "a # b");
+    CHECK_STR(c.brokers, "127.0.0.1:9092");
+    CHECK_INT(unknown_line, 2);
+    config_free(&c);
+}
+
+static void test_names_and_blanks(void)
+{
+    struct config c;
+    char err[256];
+
+    config_init(&c);
+    CHECK_INT(config_set(&c, "DND_TOPIC", "has space", err, sizeof(err)),
+              CONFIG_EVALUE);
+    CHECK(strstr(err, "DND_TOPIC=has space") != NULL);
+    CHECK_INT(config_set(&c, "DND_TOPIC", "..", err, sizeof(err)),
+              CONFIG_EVALUE);
+    CHECK_INT(config_set(&c, "DND_TOPIC", "ok.topic_1-2", err, sizeof(err)), 0);
+    CHECK_INT(config_set(&c, "VIZ_REFRESH_MESSAGES", " 7", err, sizeof(err)),
+              CONFIG_EVALUE);
+    CHECK_INT(
+        config_set(&c, "DND_CONSUMER_GROUP_ID", "a\x1b[31m", err, sizeof(err)),
+        CONFIG_EVALUE);
+    CHECK(strchr(err, '\x1b') == NULL);
+    CHECK_INT(config_set(&c, "TRACKED_PLAYERS", "all,Bob", err, sizeof(err)),
+              CONFIG_EVALUE);
+    CHECK_INT(
+        config_set(&c, "MESSAGE_INTERVAL_SECONDS", "1e-300", err, sizeof(err)),
+        CONFIG_EVALUE);
+    CHECK_INT(config_set(&c, "DASHBOARD_ADDRESS", "a b:80", err, sizeof(err)),
+              CONFIG_EVALUE);
+    CHECK_INT(config_set(&c, "DASHBOARD_ADDRESS", "::1:8080", err, sizeof(err)),
+              CONFIG_EVALUE);
+    CHECK_INT(
+        config_set(&c, "DASHBOARD_ADDRESS", "[::1]:8080", err, sizeof(err)), 0);
+    config_free(&c);
+}
+
 int main(void)
 {
+    UNIT_RUN(test_env_bom_comments_and_unknown_keys);
+    UNIT_RUN(test_names_and_blanks);
     UNIT_RUN(test_defaults);
     UNIT_RUN(test_env_text);
     UNIT_RUN(test_bad_values_name_key_and_value);

@@ -299,6 +299,93 @@ static void test_invalid_utf8_is_row_error(void)
     json_decref(ev);
 }
 
+/* Every column that becomes a string, with one stray continuation byte
+ * (0xA2) in it: the reason names that column, not a lack of memory. */
+static void test_invalid_utf8_in_each_text_column(void)
+{
+    static const struct {
+        const char *line;
+        const char *why;
+    } cases[] = {
+        {"9\xA2"
+         ",Vox Machina,1,00:50:00,Liam,Vax,Attack,Yes,12,5,No,null",
+         "RollID is not valid UTF-8"},
+        {"9,Vox \xA2Machina,1,00:50:00,Liam,Vax,Attack,Yes,12,5,No,null",
+         "Campaign is not valid UTF-8"},
+        {"9,Vox Machina,1\xA2,00:50:00,Liam,Vax,Attack,Yes,12,5,No,null",
+         "Episode is not valid UTF-8"},
+        {"9,Vox Machina,1,00:50:00\xA2,Liam,Vax,Attack,Yes,12,5,No,null",
+         "Time is not valid UTF-8"},
+        {"9,Vox Machina,1,00:50:00,Li\xA2m,Vax,Attack,Yes,12,5,No,null",
+         "Player is not valid UTF-8"},
+        {"9,Vox Machina,1,00:50:00,Liam,V\xA2x,Attack,Yes,12,5,No,null",
+         "Character is not valid UTF-8"},
+        {"9,Vox Machina,1,00:50:00,Liam,Vax,Att\xA2"
+         "ck,Yes,12,5,No,null",
+         "Type of Roll is not valid UTF-8"},
+        {"9,Vox Machina,1,00:50:00,Liam,Vax,Attack,Yes,12,5,No,"
+         "Sneak \xA2"
+         "attack",
+         "Notes is not valid UTF-8"},
+    };
+    json_t *ev = NULL;
+    char why[128];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CHECK_INT(map(cases[i].line, &ev, why, sizeof(why)), CRS_EUTF8);
+        CHECK(ev == NULL);
+        CHECK_STR(why, cases[i].why);
+    }
+}
+
+/* Maps line after turning its first '#' into a NUL byte, which a field
+ * from the CSV parser may hold; its len then counts past the NUL. */
+static int map_with_nul(const char *line, json_t **out, char *why,
+                        size_t whylen)
+{
+    struct crs_columns cols;
+    struct row r;
+    char *hash;
+    int rc;
+
+    split(&r, HEADER);
+    rc = crs_header(&cols, r.fields, r.nfields, why, whylen);
+    if (rc)
+        return rc;
+    split(&r, line);
+    hash = memchr(r.text, '#', sizeof(r.text));
+    if (hash)
+        *hash = '\0';
+    return crs_row(&cols, r.fields, r.nfields, out, why, whylen);
+}
+
+static void test_nul_byte_is_row_error(void)
+{
+    json_t *ev = NULL;
+    char why[128];
+
+    CHECK_INT(map_with_nul("10,Vox Machina,1,00:50:00,Liam,Vax#ildrin,Attack,"
+                           "Yes,12,5,No,null",
+                           &ev, why, sizeof(why)),
+              CRS_ENUL);
+    CHECK(ev == NULL);
+    CHECK_STR(why, "Character contains a NUL byte");
+
+    /* A number is not read up to the NUL and taken as whole. */
+    CHECK_INT(map_with_nul("10,Vox Machina,1,00:50:00,Liam,Vax,Attack,Yes,"
+                           "12#3,5,No,null",
+                           &ev, why, sizeof(why)),
+              CRS_ENUL);
+    CHECK_STR(why, "Total Roll contains a NUL byte");
+    CHECK_INT(map_with_nul("10,Vox Machina,1,00:50:00,Liam,Vax,Attack,Yes,12,5,"
+                           "No,Rolled twice#",
+                           &ev, why, sizeof(why)),
+              CRS_ENUL);
+    CHECK_STR(why, "Notes contains a NUL byte");
+    CHECK(ev == NULL);
+}
+
 static void test_header_by_name_in_any_order(void)
 {
     struct crs_columns cols;
@@ -342,7 +429,7 @@ static void test_strerror_names_every_code(void)
 {
     int err;
 
-    for (err = CRS_EUTF8; err <= CRS_OK; err++)
+    for (err = CRS_ENUL; err <= CRS_OK; err++)
         CHECK(strcmp(crs_strerror(err), crs_strerror(-100)) != 0);
 }
 
@@ -360,6 +447,8 @@ int main(void)
     UNIT_RUN(test_empty_character_is_row_error);
     UNIT_RUN(test_wrong_field_count_is_row_error);
     UNIT_RUN(test_invalid_utf8_is_row_error);
+    UNIT_RUN(test_invalid_utf8_in_each_text_column);
+    UNIT_RUN(test_nul_byte_is_row_error);
     UNIT_RUN(test_header_by_name_in_any_order);
     UNIT_RUN(test_header_missing_or_doubled_column);
     UNIT_RUN(test_strerror_names_every_code);

@@ -100,6 +100,14 @@ static void test_bad_values(void)
                      &ev),
               EVENT_EFIELD);
     CHECK_INT(decode("{\"player\": \"Ya\", \"event_type\": \"dice_roll\", "
+                     "\"total\": -9223372036854775808}",
+                     &ev),
+              EVENT_EFIELD);
+    CHECK_INT(decode("{\"player\": \"Ya\", \"player\": \"Wurs\", "
+                     "\"event_type\": \"dice_roll\"}",
+                     &ev),
+              EVENT_EJSON);
+    CHECK_INT(decode("{\"player\": \"Ya\", \"event_type\": \"dice_roll\", "
                      "\"natural\": 21}",
                      &ev),
               EVENT_EFIELD);
