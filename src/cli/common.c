@@ -172,6 +172,9 @@ int cli_common_option(struct config *cfg, int opt, const char *arg)
         break;
     case 'X':
         rc = config_add_prop(cfg, arg, err, sizeof(err));
+        /* Whoever asks librdkafka for debug output wants to see it. */
+        if (rc == 0 && strncmp(arg, "debug=", 6) == 0)
+            log_set_level(LOG_DEBUG);
         break;
     case 'q':
         log_set_level(LOG_ERROR);

@@ -121,7 +121,8 @@ int cmd_demo(int argc, char **argv)
     cli_signals();
     d.cfg = &cfg;
     co.dashboard = cfg.dashboard;
-    co.quiet = d.o.quiet;
+    /* The page's address is the point of the demo: it shows even with -q. */
+    co.quiet = 0;
     if (pthread_create(&producer, NULL, demo_produce, &d)) {
         fprintf(stderr, "dndtrack: cannot start the producer thread\n");
         rc = CLI_EXIT_FAIL;

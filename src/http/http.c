@@ -29,7 +29,14 @@
 #include "http/page.h"
 #include "util/log.h"
 
-/* Open connections at once; more wait in the kernel's backlog. */
+/*
+ * Open connections at once; more wait in the kernel's backlog.
+ *
+ * XXX: the timeout is per idle period, not per request, so clients that
+ * send a header line every few seconds can hold all connections and keep
+ * the page away from others; the consumer is not slowed. A total request
+ * deadline would need libmicrohttpd's external select mode.
+ */
 #define HTTP_MAX_CONNECTIONS 64u
 /* Seconds a connection may stay idle before it is closed. */
 #define HTTP_TIMEOUT_SECONDS 10u
