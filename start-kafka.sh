@@ -34,9 +34,6 @@ PIDFILE=$KAFKA_RUN_DIR/broker.pid
 BROKER=127.0.0.1:$KAFKA_PORT
 PROBE_TOPIC=start-kafka.probe
 
-say() {
-    echo "$PROG: $*" >&2
-}
 
 usage() {
     cat <<EOF
@@ -59,25 +56,9 @@ Exit status: 0 a broker answers, 1 it could not be started, 2 bad argument.
 EOF
 }
 
-# Runs before anything else, so that asking for help, or a mistyped
-# argument, never starts a broker as a side effect.
-parse_args() {
-    local arg help=no
-    for arg in "$@"; do
-        case "$arg" in
-        -h | --help) help=yes ;;
-        *)
-            say "unexpected argument '$arg'"
-            echo "Try './$PROG --help' for more." >&2
-            exit 2
-            ;;
-        esac
-    done
-    if [ "$help" = yes ]; then
-        usage
-        exit 0
-    fi
-}
+# shellcheck source=kafka/script-lib.sh
+. "$ROOT/kafka/script-lib.sh"
+
 
 die() {
     say "$@"

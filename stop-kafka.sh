@@ -14,9 +14,6 @@ KAFKA_RUN_DIR=${KAFKA_RUN_DIR:-$ROOT/.cache/kafka}
 KAFKA_STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
 PIDFILE=$KAFKA_RUN_DIR/broker.pid
 
-say() {
-    echo "$PROG: $*" >&2
-}
 
 usage() {
     cat <<EOF
@@ -37,25 +34,9 @@ argument, another non-zero value if a step failed unexpectedly.
 EOF
 }
 
-# Runs before anything else, so that asking for help, or a mistyped
-# argument, never stops a broker as a side effect.
-parse_args() {
-    local arg help=no
-    for arg in "$@"; do
-        case "$arg" in
-        -h | --help) help=yes ;;
-        *)
-            say "unexpected argument '$arg'"
-            echo "Try './$PROG --help' for more." >&2
-            exit 2
-            ;;
-        esac
-    done
-    if [ "$help" = yes ]; then
-        usage
-        exit 0
-    fi
-}
+# shellcheck source=kafka/script-lib.sh
+. "$ROOT/kafka/script-lib.sh"
+
 
 # True while the pid is a running Kafka broker (not a reused pid number).
 is_broker() {

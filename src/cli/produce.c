@@ -426,8 +426,8 @@ static int produce_option(struct produce_opts *o, int opt, const char *arg)
     case 'r':
         if (produce_parse_rate(o, arg))
             return cli_usage_error("produce",
-                                   "--rate %s: expected a number "
-                                   "above 0 or 'max'",
+                                   "--rate %s: expected events a second "
+                                   "from 0.001 to 10000000, or 'max'",
                                    arg);
         return 0;
     case 'c':
