@@ -63,9 +63,11 @@ struct produce_opts {
 int produce_run(const struct config *cfg, const struct produce_opts *o);
 
 struct consume_opts {
-    int stop_at_end;       /* -e */
-    const char *dashboard; /* address to serve on, or NULL for none */
-    int print_summary;     /* print the document on stdout at the end */
+    int stop_at_end;         /* -e */
+    const char *report_path; /* write an HTML report here at the end */
+    int no_dead_letters;     /* a read-only run: count bad messages only */
+    const char *dashboard;   /* address to serve on, or NULL for none */
+    int print_summary;       /* print the document on stdout at the end */
     int quiet;
 };
 
@@ -75,5 +77,13 @@ int consume_run(const struct config *cfg, const struct consume_opts *o);
 int cmd_produce(int argc, char **argv);
 int cmd_consume(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/*
+ * Writes the dashboard page with the document json (dumped with
+ * JSON_ESCAPE_SLASH) inlined, as one offline HTML file at path, replacing
+ * it whole. Returns 0, or -1 after logging why.
+ */
+int report_write(const char *path, const char *json);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "core/tracker.h"
@@ -45,7 +46,10 @@ struct consume_ctx {
     unsigned long long dlq_lost; /* dead letters that could not be queued */
     unsigned long long since_publish; /* messages not yet published */
     double published_at;
-    double render_cost; /* seconds the last rendering took */
+    double render_cost;         /* seconds the last rendering took */
+    unsigned long long version; /* publications so far */
+    long long lag;              /* as last read; -1 unknown */
+    int broker_down;            /* as last read */
 };
 
 static void consume_assigned(void *arg, int32_t partition)
@@ -65,57 +69,121 @@ static void consume_revoked(void *arg, int32_t partition)
     x->since_publish++;
 }
 
-/* The /api/players document, with the tracked players added. */
-static json_t *consume_document(struct consume_ctx *x)
+/* The tracked players as the document lists them. */
+static json_t *consume_tracked(const struct config *cfg)
 {
-    json_t *doc = tracker_snapshot(x->tracker);
     json_t *tracked = json_array();
     size_t i;
 
-    if (!doc || !tracked) {
+    if (cfg->tracked_all)
+        json_array_append_new(tracked, json_string("all"));
+    for (i = 0; tracked && i < cfg->ntracked; i++)
+        json_array_append_new(tracked, json_string(cfg->tracked_list[i]));
+    return tracked;
+}
+
+/* The state of the consumer for the page: broker, lag, version, time. */
+static json_t *consume_status(struct consume_ctx *x)
+{
+    char stamp[32];
+    struct tm tm;
+    time_t now = time(NULL);
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_pack("{s:s,s:o,s:I,s:s}", "broker",
+                     x->broker_down ? "unreachable" : "up", "lag",
+                     x->lag >= 0 ? json_integer(x->lag) : json_null(),
+                     "version", (json_int_t)x->version, "time", stamp);
+}
+
+/*
+ * The /api/players document of the merged table all, with the tracked
+ * players and the consumer's status added.
+ */
+static json_t *consume_document(struct consume_ctx *x,
+                                const struct stats_table *all)
+{
+    json_t *doc = stats_to_json(all, tracker_messages(x->tracker),
+                                tracker_invalid(x->tracker));
+
+    if (doc && (json_object_set_new(doc, "tracked", consume_tracked(x->cfg)) ||
+                json_object_set_new(doc, "status", consume_status(x)))) {
         json_decref(doc);
-        json_decref(tracked);
         return NULL;
     }
-    if (x->cfg->tracked_all)
-        json_array_append_new(tracked, json_string("all"));
-    for (i = 0; i < x->cfg->ntracked; i++)
-        json_array_append_new(tracked, json_string(x->cfg->tracked_list[i]));
-    json_object_set_new(doc, "tracked", tracked);
     return doc;
+}
+
+/* Renders the figures as JSON text and as Prometheus text. */
+static int consume_render(struct consume_ctx *x, char **json, size_t *len,
+                          char **metrics, size_t *mlen)
+{
+    struct stats_table *all = tracker_merged(x->tracker);
+    json_t *doc = all ? consume_document(x, all) : NULL;
+
+    *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    *len = *json ? strlen(*json) : 0;
+    *metrics = all ? stats_to_metrics(all, tracker_messages(x->tracker),
+                                      tracker_invalid(x->tracker), x->lag, mlen)
+                   : NULL;
+    json_decref(doc);
+    stats_free(all);
+    if (*json && *metrics)
+        return 0;
+    free(*json);
+    free(*metrics);
+    return -1;
+}
+
+/* Reads the broker's state and the lag; whether either changed. */
+static int consume_check_status(struct consume_ctx *x)
+{
+    int down = kafka_consumer_broker_down(x->consumer);
+    long long lag = kafka_consumer_lag(x->consumer);
+    int changed = down != x->broker_down || lag != x->lag;
+
+    x->broker_down = down;
+    x->lag = lag;
+    return changed;
 }
 
 static void consume_publish(struct consume_ctx *x)
 {
     double start = cli_now();
-    json_t *doc;
-    char *text;
+    char *json, *metrics;
+    size_t len, mlen;
 
     x->since_publish = 0;
     x->published_at = start;
     if (!x->http)
         return;
-    doc = consume_document(x);
-    text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    x->render_cost = cli_now() - start;
-    if (!text) {
+    consume_check_status(x);
+    x->version++;
+    if (consume_render(x, &json, &len, &metrics, &mlen)) {
         log_error("cannot render the figures: out of memory");
         return;
     }
-    http_publish(x->http, text, strlen(text));
+    http_publish(x->http, json, len);
+    http_publish_metrics(x->http, metrics, mlen);
+    x->render_cost = cli_now() - start;
 }
 
-/* Publishes after VIZ_REFRESH_MESSAGES messages, or when stale. */
+/*
+ * Publishes after VIZ_REFRESH_MESSAGES messages, within a second of any
+ * other message, and within a second of a change of the broker's state or
+ * of the lag.
+ */
 static void consume_maybe_publish(struct consume_ctx *x)
 {
     double since = cli_now() - x->published_at;
     double gap = x->render_cost * (CONSUME_RENDER_SHARE - 1);
 
-    if (x->since_publish == 0 || since < CONSUME_MIN_GAP_S || since < gap)
+    if (!x->http || since < CONSUME_MIN_GAP_S || since < gap)
         return;
     if (x->since_publish >= (unsigned long long)x->cfg->viz_refresh ||
-        since >= CONSUME_MAX_STALE_S)
+        (since >= CONSUME_MAX_STALE_S &&
+         (x->since_publish > 0 || consume_check_status(x))))
         consume_publish(x);
 }
 
@@ -148,6 +216,12 @@ static void consume_dead_letter(struct consume_ctx *x,
     rd_kafka_headers_t *h;
     char partition[16], offset[24];
 
+    if (x->o->no_dead_letters) {
+        log_info("invalid %s [%d] at offset %lld: %s",
+                 rd_kafka_topic_name(m->rkt), (int)m->partition,
+                 (long long)m->offset, why);
+        return;
+    }
     if (kafka_consumer_replayed(x->consumer, m->partition, m->offset)) {
         log_info("replayed dead letter %s [%d] at offset %lld: %s",
                  rd_kafka_topic_name(m->rkt), (int)m->partition,
@@ -254,9 +328,23 @@ static int consume_finish_dlq(struct consume_ctx *x)
 }
 
 /* Prints the document on stdout for scripts. */
+/* The document of the figures as they stand now. */
+static json_t *consume_final_document(struct consume_ctx *x)
+{
+    struct stats_table *all = tracker_merged(x->tracker);
+    json_t *doc = NULL;
+
+    if (all) {
+        consume_check_status(x);
+        doc = consume_document(x, all);
+    }
+    stats_free(all);
+    return doc;
+}
+
 static int consume_print(struct consume_ctx *x)
 {
-    json_t *doc = consume_document(x);
+    json_t *doc = consume_final_document(x);
     int rc;
 
     if (!doc)
@@ -265,6 +353,20 @@ static int consume_print(struct consume_ctx *x)
     fputc('\n', stdout);
     json_decref(doc);
     return rc || fflush(stdout) ? -1 : 0;
+}
+
+/* Writes the report page with the final figures. */
+static int consume_report(struct consume_ctx *x)
+{
+    struct stats_table *all = tracker_merged(x->tracker);
+    json_t *doc = all ? consume_document(x, all) : NULL;
+    char *json = doc ? json_dumps(doc, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
+    int rc = json ? report_write(x->o->report_path, json) : -1;
+
+    free(json);
+    json_decref(doc);
+    stats_free(all);
+    return rc;
 }
 
 /* Starts the dashboard when asked to; 0 or -1. */
@@ -309,6 +411,7 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
     memset(&x, 0, sizeof(x));
     x.cfg = cfg;
     x.o = o;
+    x.lag = -1;
     n = strlen(cfg->topic) + sizeof(".dlq");
     x.dlq_topic = malloc(n);
     x.tracker = tracker_new();
@@ -333,6 +436,8 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
         rc = CLI_EXIT_FAIL;
     /* A failed run prints nothing that could pass for a result. */
     if (rc == CLI_EXIT_OK && o->print_summary && consume_print(&x))
+        rc = CLI_EXIT_FAIL;
+    if (rc == CLI_EXIT_OK && o->report_path && consume_report(&x))
         rc = CLI_EXIT_FAIL;
 out:
     kafka_consumer_close(x.consumer);

@@ -20,6 +20,7 @@ static const char main_help[] =
     "  demo      the whole pipeline in one process, on an embedded broker\n"
     "  produce   send simulated or imported events to Kafka\n"
     "  consume   keep every player's figures and serve the dashboard\n"
+    "  report    write the figures as one offline HTML page\n"
     "  version   print the version\n"
     "\n"
     "Settings come from defaults, then ./.env, then the environment, then\n"
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
         return cmd_consume(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return cmd_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
     fprintf(stderr,
             "dndtrack: unknown command '%s'\n"
             "Try 'dndtrack --help' for more.\n",

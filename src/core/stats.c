@@ -149,6 +149,11 @@ static struct stats_player *stats_get(struct stats_table *t, const char *name)
     return p;
 }
 
+struct stats_player *stats_add_player(struct stats_table *t, const char *name)
+{
+    return stats_get(t, name);
+}
+
 /*
  * Adds n to the count named name in the list *list of *len entries. Past
  * STATS_MAX_NAMES distinct names, new names count under "(other)".
@@ -194,38 +199,47 @@ static void stats_copy_text(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+/*
+ * One line about ev for the recent feed. Names are clipped on character
+ * boundaries before formatting, so the text stays valid UTF-8.
+ */
 static void stats_describe(const struct event *ev, char *out, size_t size)
 {
     char text[STATS_TEXT_BYTES * 2];
+    char name[STATS_TEXT_BYTES];
+    char dice[16];
     int d20 = event_natural_d20(ev);
 
+    stats_copy_text(dice, sizeof(dice), ev->dice_type ? ev->dice_type : "roll");
     switch (ev->type) {
     case EVENT_DICE_ROLL:
         if (d20)
             snprintf(text, sizeof(text), "d20 natural %d", d20);
         else if (ev->has_total)
-            snprintf(text, sizeof(text), "%s total %lld",
-                     ev->dice_type ? ev->dice_type : "roll", ev->total);
+            snprintf(text, sizeof(text), "%s total %lld", dice, ev->total);
         else if (ev->has_roll_result)
-            snprintf(text, sizeof(text), "%s %lld",
-                     ev->dice_type ? ev->dice_type : "roll", ev->roll_result);
+            snprintf(text, sizeof(text), "%s %lld", dice, ev->roll_result);
         else
             snprintf(text, sizeof(text), "roll");
         if (ev->context) {
             size_t used = strlen(text);
-            snprintf(text + used, sizeof(text) - used, " (%.60s)", ev->context);
+            stats_copy_text(name, sizeof(name), ev->context);
+            snprintf(text + used, sizeof(text) - used, " (%s)", name);
         }
         break;
     case EVENT_SPELL_CAST:
-        snprintf(text, sizeof(text), "casts %.100s",
-                 ev->spell_name ? ev->spell_name : "a spell");
+        stats_copy_text(name, sizeof(name),
+                        ev->spell_name ? ev->spell_name : "a spell");
+        snprintf(text, sizeof(text), "casts %s", name);
         break;
     case EVENT_ENCOUNTER:
-        snprintf(text, sizeof(text), "meets %.100s",
-                 ev->monster_type ? ev->monster_type : "something");
+        stats_copy_text(name, sizeof(name),
+                        ev->monster_type ? ev->monster_type : "something");
+        snprintf(text, sizeof(text), "meets %s", name);
         break;
     default:
-        snprintf(text, sizeof(text), "%.100s", ev->type_name);
+        stats_copy_text(name, sizeof(name), ev->type_name);
+        snprintf(text, sizeof(text), "%s", name);
         break;
     }
     stats_copy_text(out, size, text);

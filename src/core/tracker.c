@@ -125,19 +125,28 @@ unsigned long long tracker_invalid(const struct tracker *t)
     return n;
 }
 
-json_t *tracker_snapshot(const struct tracker *t)
+struct stats_table *tracker_merged(const struct tracker *t)
 {
     struct stats_table *all = stats_new();
-    json_t *doc = NULL;
     size_t i;
+
+    for (i = 0; all && i < t->nparts; i++) {
+        if (t->parts[i].stats && stats_merge(all, t->parts[i].stats) != 0) {
+            stats_free(all);
+            return NULL;
+        }
+    }
+    return all;
+}
+
+json_t *tracker_snapshot(const struct tracker *t)
+{
+    struct stats_table *all = tracker_merged(t);
+    json_t *doc;
 
     if (!all)
         return NULL;
-    for (i = 0; i < t->nparts; i++)
-        if (t->parts[i].stats && stats_merge(all, t->parts[i].stats) != 0)
-            goto out;
     doc = stats_to_json(all, tracker_messages(t), tracker_invalid(t));
-out:
     stats_free(all);
     return doc;
 }

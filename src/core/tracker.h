@@ -49,6 +49,12 @@ unsigned long long tracker_messages(const struct tracker *t);
 unsigned long long tracker_invalid(const struct tracker *t);
 
 /*
+ * Every partition's figures merged into one new table, which the caller
+ * frees with stats_free(); NULL when out of memory.
+ */
+struct stats_table *tracker_merged(const struct tracker *t);
+
+/*
  * The merged /api/players document (see stats_to_json()). Returns a new
  * reference the caller owns, or NULL when out of memory.
  */

@@ -20,6 +20,8 @@ struct kafka_consumer {
     char *at_end;    /* at_end[p]: partition p is assigned and at its end */
     char *owned;     /* owned[p]: partition p is assigned */
     int64_t *resume; /* resume[p]: the group's committed offset, or -1 */
+    int64_t *next;   /* next[p]: the next offset to read, or -1 */
+    char *topic;
     int32_t nslots;
     int topic_warned;
 };
@@ -44,10 +46,14 @@ static int kafka_consumer_slots(struct kafka_consumer *c, int32_t n)
     if (!r)
         return -1;
     c->resume = r;
+    r = realloc(c->next, (size_t)n * sizeof(*r));
+    if (!r)
+        return -1;
+    c->next = r;
     memset(c->at_end + c->nslots, 0, (size_t)(n - c->nslots));
     memset(c->owned + c->nslots, 0, (size_t)(n - c->nslots));
     for (; c->nslots < n; c->nslots++)
-        c->resume[c->nslots] = -1;
+        c->resume[c->nslots] = c->next[c->nslots] = -1;
     return 0;
 }
 
@@ -91,6 +97,7 @@ static void kafka_consumer_assign(struct kafka_consumer *c,
         if (kafka_consumer_slots(c, p + 1) == 0) {
             c->owned[p] = 1;
             c->at_end[p] = 0;
+            c->next[p] = -1;
         }
     }
     kafka_consumer_remember(c, parts);
@@ -162,6 +169,12 @@ int kafka_consumer_new(const struct config *cfg,
     rd_kafka_conf_set_rebalance_cb(conf, kafka_rebalance_cb);
     rd_kafka_conf_set_opaque(conf, c);
     c->health.brokers = cfg->brokers;
+    c->topic = strdup(cfg->topic);
+    if (!c->topic) {
+        snprintf(err, errlen, "out of memory");
+        rd_kafka_conf_destroy(conf);
+        goto fail;
+    }
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
     if (!c->rk) {
         snprintf(err, errlen, "cannot create consumer: %s", why);
@@ -185,6 +198,7 @@ int kafka_consumer_new(const struct config *cfg,
 fail:
     if (c->rk)
         rd_kafka_destroy(c->rk);
+    free(c->topic);
     free(c);
     return KAFKA_ECREATE;
 }
@@ -211,8 +225,10 @@ static int kafka_consumer_event(struct kafka_consumer *c, rd_kafka_message_t *m)
     int32_t p = m->partition;
 
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        if (p >= 0 && p < c->nslots && c->owned[p])
+        if (p >= 0 && p < c->nslots && c->owned[p]) {
             c->at_end[p] = 1;
+            c->next[p] = m->offset;
+        }
         return c->stop_at_end && kafka_consumer_all_at_end(c) ? KAFKA_EEND : 0;
     }
     if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
@@ -250,8 +266,10 @@ int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
         rd_kafka_message_destroy(m);
         return rc;
     }
-    if (m->partition >= 0 && m->partition < c->nslots)
+    if (m->partition >= 0 && m->partition < c->nslots) {
         c->at_end[m->partition] = 0;
+        c->next[m->partition] = m->offset + 1;
+    }
     *msg = m;
     return 1;
 }
@@ -265,6 +283,8 @@ void kafka_consumer_close(struct kafka_consumer *c)
     free(c->at_end);
     free(c->owned);
     free(c->resume);
+    free(c->next);
+    free(c->topic);
     free(c);
 }
 
@@ -285,4 +305,30 @@ void kafka_consumer_done(struct kafka_consumer *c, const rd_kafka_message_t *m)
         log_warn("cannot store the offset of %s [%d]: %s",
                  rd_kafka_topic_name(m->rkt), (int)m->partition,
                  rd_kafka_err2str(e));
+}
+
+long long kafka_consumer_lag(struct kafka_consumer *c)
+{
+    long long lag = 0;
+    int64_t lo, hi, at;
+    int32_t p;
+
+    for (p = 0; p < c->nslots; p++) {
+        if (!c->owned[p])
+            continue;
+        /* Cached from fetch replies: no request to the broker. */
+        if (rd_kafka_get_watermark_offsets(c->rk, c->topic, p, &lo, &hi) ||
+            hi < 0)
+            return -1;
+        at = c->next[p] >= 0 ? c->next[p] : lo;
+        if (at < 0)
+            return -1;
+        lag += hi > at ? hi - at : 0;
+    }
+    return lag;
+}
+
+int kafka_consumer_broker_down(const struct kafka_consumer *c)
+{
+    return kafka_health_down_for(&c->health) > 0;
 }

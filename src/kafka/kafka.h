@@ -140,6 +140,16 @@ int kafka_consumer_replayed(const struct kafka_consumer *c, int32_t partition,
 /* Marks m handled: its offset is committed with the next auto-commit. */
 void kafka_consumer_done(struct kafka_consumer *c, const rd_kafka_message_t *m);
 
+/*
+ * Messages between what was read and the end of the assigned partitions,
+ * from the watermarks of the latest fetches (no broker request); -1 while
+ * unknown. 0 when nothing is assigned.
+ */
+long long kafka_consumer_lag(struct kafka_consumer *c);
+
+/* Whether no broker has answered since the cluster was last reachable. */
+int kafka_consumer_broker_down(const struct kafka_consumer *c);
+
 /* Leaves the group and frees c. NULL is a no-op. */
 void kafka_consumer_close(struct kafka_consumer *c);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of http_parse_address(): which dashboard addresses are taken
- * apart into host and port, and which are refused. No sockets are opened
- * and no names are looked up.
+ * apart into host and port, and which are refused; and of
+ * http_loopback_host(): which Host headers a server on loopback answers.
+ * No sockets are opened and no names are looked up.
  */
 #include "http/http.h"
 
@@ -144,6 +145,51 @@ static void test_every_error_has_a_message(void)
               "address is not host:port with a port from 0 to 65535");
 }
 
+static void test_loopback_names_are_accepted(void)
+{
+    CHECK_INT(http_loopback_host("localhost", 8080), 1);
+    CHECK_INT(http_loopback_host("localhost:8080", 8080), 1);
+    CHECK_INT(http_loopback_host("LOCALHOST:8080", 8080), 1);
+    CHECK_INT(http_loopback_host("127.0.0.1", 8080), 1);
+    CHECK_INT(http_loopback_host("127.0.0.1:8080", 8080), 1);
+    CHECK_INT(http_loopback_host("127.255.3.4:80", 80), 1);
+    CHECK_INT(http_loopback_host("[::1]", 8080), 1);
+    CHECK_INT(http_loopback_host("[::1]:8080", 8080), 1);
+    CHECK_INT(http_loopback_host("[0:0:0:0:0:0:0:1]:8080", 8080), 1);
+}
+
+static void test_other_hosts_are_refused(void)
+{
+    CHECK_INT(http_loopback_host("evil.example", 8080), 0);
+    CHECK_INT(http_loopback_host("evil.example:8080", 8080), 0);
+    CHECK_INT(http_loopback_host("localhost.evil.example", 8080), 0);
+    CHECK_INT(http_loopback_host("localhost.", 8080), 0);
+    CHECK_INT(http_loopback_host("128.0.0.1", 8080), 0);
+    CHECK_INT(http_loopback_host("127.0.0.1.evil.example", 8080), 0);
+    CHECK_INT(http_loopback_host("127.1", 8080), 0);
+    CHECK_INT(http_loopback_host("0177.0.0.1", 8080), 0);
+    CHECK_INT(http_loopback_host("[::2]", 8080), 0);
+    CHECK_INT(http_loopback_host("[::ffff:127.0.0.1]", 8080), 0);
+    CHECK_INT(http_loopback_host("[localhost]", 8080), 0);
+    CHECK_INT(http_loopback_host("::1", 8080), 0);
+    CHECK_INT(http_loopback_host("", 8080), 0);
+    CHECK_INT(http_loopback_host(NULL, 8080), 0);
+}
+
+static void test_host_port_must_be_the_served_one(void)
+{
+    CHECK_INT(http_loopback_host("localhost:8081", 8080), 0);
+    CHECK_INT(http_loopback_host("localhost:", 8080), 0);
+    CHECK_INT(http_loopback_host("localhost:80800", 8080), 0);
+    CHECK_INT(http_loopback_host("localhost:+8080", 8080), 0);
+    CHECK_INT(http_loopback_host("localhost:8080x", 8080), 0);
+    CHECK_INT(http_loopback_host("localhost:8080:8080", 8080), 0);
+    CHECK_INT(http_loopback_host("[::1]8080", 8080), 0);
+    CHECK_INT(http_loopback_host("[::1]:", 8080), 0);
+    CHECK_INT(http_loopback_host("[::1", 8080), 0);
+    CHECK_INT(http_loopback_host("127.0.0.1:99999999999999999999", 8080), 0);
+}
+
 int main(void)
 {
     UNIT_RUN(test_ipv4_with_port_parses);
@@ -159,5 +205,8 @@ int main(void)
     UNIT_RUN(test_host_longer_than_buffer_is_refused);
     UNIT_RUN(test_null_arguments_are_invalid);
     UNIT_RUN(test_every_error_has_a_message);
+    UNIT_RUN(test_loopback_names_are_accepted);
+    UNIT_RUN(test_other_hosts_are_refused);
+    UNIT_RUN(test_host_port_must_be_the_served_one);
     return UNIT_DONE();
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of the dashboard's HTTP server over real loopback sockets: routes,
- * status codes, headers, refusal of bodies and huge headers, and publishing
- * from another thread while clients fetch. Every socket call has a timeout
- * and every loop a fixed count, so a broken server fails the test instead
- * of hanging it.
+ * status codes, headers, the Host check, refusal of bodies and huge
+ * headers, publishing from another thread while clients fetch, and the
+ * event stream, its slow clients and its shutdown. Every socket call has a
+ * timeout and every loop a fixed count, so a broken server fails the test
+ * instead of hanging it.
  */
 #include "http/http.h"
+#include "http/page.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -31,6 +33,13 @@
 #define T_FETCHES 200
 /* Wall-clock bound of the concurrent test. */
 #define T_CONCURRENT_SECONDS 60.0
+/* Publications while a stream client reads nothing, and their size. */
+#define T_SLOW_PUBLISHES 200
+#define T_SLOW_DOC ((size_t)64 * 1024)
+/* Publications that overfill an unread stream's socket buffers. */
+#define T_STALL_PUBLISHES 400
+/* Streams the server keeps open at once. */
+#define T_MAX_STREAMS 32
 
 struct reply {
     int status; /* 0 when no status line came back */
@@ -410,22 +419,60 @@ static void test_healthz_says_ok(void)
     reply_free(&r);
 }
 
-static void test_page_loads_script_from_its_own_route(void)
+/* Fetches path and checks the status, the type and that the body is the
+ * len bytes at want. */
+static void check_asset(const char *path, const char *type,
+                        const unsigned char *want, size_t len)
 {
     struct reply r;
     char v[256];
 
-    CHECK_INT(fetch(http_port(srv), "GET", "/", &r), 0);
+    CHECK_INT(fetch(http_port(srv), "GET", path, &r), 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(header(&r, "Content-Type", v, sizeof(v)), 0);
-    CHECK_STR(v, "text/html; charset=utf-8");
+    CHECK_STR(v, type);
     CHECK_INT(header(&r, "Content-Security-Policy", v, sizeof(v)), 0);
-    CHECK_STR(v, "default-src 'self'; script-src 'self'; "
-                 "style-src 'self' 'unsafe-inline'");
-    CHECK(strstr(r.body, "<script src=\"/app.js\"></script>") != NULL);
-    /* The only script element is the external one. */
-    CHECK(strstr(strstr(r.body, "<script") + 1, "<script") == NULL);
+    CHECK_STR(v, "default-src 'self'; script-src 'self'; style-src 'self'");
+    CHECK(r.body != NULL);
+    CHECK_INT(r.body_len, len);
+    CHECK(memcmp(r.body, want, len) == 0);
     reply_free(&r);
+}
+
+static void test_embedded_assets_are_served_with_their_types(void)
+{
+    check_asset("/", "text/html; charset=utf-8", web_index_html,
+                web_index_html_len);
+    if (unit_failed_now)
+        return;
+    check_asset("/app.js", "application/javascript; charset=utf-8", web_app_js,
+                web_app_js_len);
+    if (unit_failed_now)
+        return;
+    check_asset("/style.css", "text/css; charset=utf-8", web_style_css,
+                web_style_css_len);
+}
+
+static void test_page_has_no_inline_script(void)
+{
+    const char *page = (const char *)web_index_html;
+    const char *p = page;
+    int n;
+
+    /* The policy would block an inline script, leaving the page dead. */
+    for (n = 0; n < 1000; n++) {
+        const char *end, *src;
+
+        p = strstr(p, "<script");
+        if (!p)
+            return;
+        end = strchr(p, '>');
+        src = strstr(p, " src=");
+        if (!end || !src || src > end)
+            UNIT_FAIL("index.html has an inline script at byte %zu",
+                      (size_t)(p - page));
+        p = end;
+    }
 }
 
 static void test_script_never_writes_markup(void)
@@ -433,21 +480,13 @@ static void test_script_never_writes_markup(void)
     static const char *const sinks[] = {"innerHTML", "outerHTML",
                                         "insertAdjacentHTML", "document.write",
                                         "eval("};
-    struct reply r;
-    char v[128];
+    const char *js = (const char *)web_app_js;
     size_t i;
 
-    CHECK_INT(fetch(http_port(srv), "GET", "/app.js", &r), 0);
-    CHECK_INT(r.status, 200);
-    CHECK_INT(header(&r, "Content-Type", v, sizeof(v)), 0);
-    CHECK_STR(v, "application/javascript; charset=utf-8");
-    CHECK(strstr(r.body, "/api/players") != NULL);
-    CHECK(strstr(r.body, "createTextNode") != NULL);
     for (i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++) {
-        if (strstr(r.body, sinks[i]))
+        if (strstr(js, sinks[i]))
             UNIT_FAIL("app.js uses %s", sinks[i]);
     }
-    reply_free(&r);
 }
 
 static void test_huge_header_is_refused_and_server_lives(void)
@@ -682,6 +721,604 @@ static void test_null_server_is_harmless(void)
     CHECK_INT(http_port(NULL), 0);
 }
 
+/* GET path over IPv4 with Host: host, or as HTTP/1.0 without a Host line
+ * when host is NULL. */
+static int fetch_host(unsigned port, const char *path, const char *host,
+                      struct reply *r)
+{
+    char req[512];
+    int n;
+
+    if (host)
+        n = snprintf(req, sizeof(req),
+                     "GET %s HTTP/1.1\r\nHost: %s\r\n"
+                     "Connection: close\r\n\r\n",
+                     path, host);
+    else
+        n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+    if (n < 0 || (size_t)n >= sizeof(req))
+        return -1;
+    return exchange(AF_INET, port, req, (size_t)n, r);
+}
+
+/* Reads the whole file at path; returns its bytes (malloc'd) or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+
+    if (!f || !buf)
+        goto fail;
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+
+        n += got;
+        if (got == 0)
+            break;
+        if (n == cap) {
+            char *bigger;
+
+            if (cap >= T_MAX_REPLY)
+                goto fail;
+            bigger = realloc(buf, cap * 2);
+            if (!bigger)
+                goto fail;
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    if (ferror(f))
+        goto fail;
+    fclose(f);
+    *len = n;
+    return buf;
+
+fail:
+    if (f)
+        fclose(f);
+    free(buf);
+    return NULL;
+}
+
+static void test_chartjs_is_served(void)
+{
+    const char *path = getenv("DNDTRACK_CHARTJS");
+    struct reply r;
+    size_t len;
+    char v[128];
+    char *file;
+
+    if (!path || !*path)
+        path = "/usr/share/javascript/chart.js/chart.min.js";
+    CHECK_INT(fetch(http_port(srv), "GET", "/chart.js", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(header(&r, "Content-Type", v, sizeof(v)), 0);
+    CHECK_STR(v, "application/javascript; charset=utf-8");
+    file = slurp(path, &len);
+    if (!file) {
+        printf("%s: cannot read %s, Chart.js not compared\n", __FILE__, path);
+        CHECK(strstr(r.body, "window.Chart = undefined") != NULL);
+        reply_free(&r);
+        return;
+    }
+    if (r.body_len != len || memcmp(r.body, file, len) != 0) {
+        free(file);
+        reply_free(&r);
+        UNIT_FAIL("/chart.js is not %s (%zu bytes)", path, len);
+    }
+    free(file);
+    reply_free(&r);
+}
+
+static void test_metrics_are_empty_then_published(void)
+{
+    const char *text = "# TYPE dndtrack_messages_total counter\n"
+                       "dndtrack_messages_total 12\n";
+    struct reply r;
+    char v[128];
+
+    CHECK_INT(fetch(http_port(srv), "GET", "/metrics", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(r.body_len, 0);
+    CHECK_INT(header(&r, "Content-Type", v, sizeof(v)), 0);
+    CHECK_STR(v, "text/plain; version=0.0.4; charset=utf-8");
+    reply_free(&r);
+
+    http_publish_metrics(srv, strdup(text), strlen(text));
+    CHECK_INT(fetch(http_port(srv), "GET", "/metrics", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(r.body, text);
+    reply_free(&r);
+}
+
+/* How a Host value in a test ends. */
+enum t_port { T_NO_PORT, T_PORT, T_WRONG_PORT, T_EMPTY_PORT };
+
+struct t_host {
+    const char *name;
+    enum t_port port;
+};
+
+/* Writes name with the ending asked for, given the server's port. */
+static void make_host(char *out, size_t len, const struct t_host *h,
+                      unsigned port)
+{
+    switch (h->port) {
+    case T_NO_PORT:
+        snprintf(out, len, "%s", h->name);
+        break;
+    case T_PORT:
+        snprintf(out, len, "%s:%u", h->name, port);
+        break;
+    case T_WRONG_PORT:
+        snprintf(out, len, "%s:%u", h->name, port == 1 ? 2 : port - 1);
+        break;
+    case T_EMPTY_PORT:
+        snprintf(out, len, "%s:", h->name);
+        break;
+    }
+}
+
+static void test_foreign_host_gets_421(void)
+{
+    static const struct t_host bad[] = {{"evil.example", T_NO_PORT},
+                                        {"evil.example", T_PORT},
+                                        {"localhost.evil.example", T_PORT},
+                                        {"[::2]", T_PORT},
+                                        {"localhost", T_WRONG_PORT},
+                                        {"127.0.0.1", T_EMPTY_PORT},
+                                        {"127.1", T_PORT}};
+    static const struct t_host good[] = {{"localhost", T_PORT},
+                                         {"LocalHost", T_NO_PORT},
+                                         {"127.0.0.1", T_PORT},
+                                         {"127.1.2.3", T_NO_PORT},
+                                         {"[::1]", T_PORT}};
+    unsigned port = http_port(srv);
+    struct reply r;
+    char host[64], v[64];
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        make_host(host, sizeof(host), &bad[i], port);
+        CHECK_INT(fetch_host(port, "/api/players", host, &r), 0);
+        if (r.status != 421)
+            UNIT_FAIL("Host %s got %d", host, r.status);
+        CHECK_INT(header(&r, "X-Content-Type-Options", v, sizeof(v)), 0);
+        reply_free(&r);
+    }
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        make_host(host, sizeof(host), &good[i], port);
+        CHECK_INT(fetch_host(port, "/api/players", host, &r), 0);
+        if (r.status != 200)
+            UNIT_FAIL("Host %s got %d", host, r.status);
+        reply_free(&r);
+    }
+
+    /* HTTP/1.0 may leave Host out. */
+    CHECK_INT(fetch_host(port, "/healthz", NULL, &r), 0);
+    CHECK_INT(r.status, 200);
+    reply_free(&r);
+}
+
+/* A client of /api/stream that undoes the chunked framing and splits the
+ * body into events. */
+struct stream {
+    int fd;
+    int status;
+    int chunked;
+    char type[128]; /* Content-Type */
+    char *raw;      /* bytes received, NUL-terminated */
+    size_t raw_len, raw_cap, raw_used;
+    char *text; /* body received so far, NUL-terminated */
+    size_t text_len, text_cap, text_used;
+};
+
+/* Appends n bytes to a growing NUL-terminated buffer. */
+static int grow_append(char **buf, size_t *len, size_t *cap, const char *p,
+                       size_t n)
+{
+    while (*len + n + 1 > *cap) {
+        size_t want = *cap ? *cap * 2 : 65536;
+        char *bigger;
+
+        if (want > T_MAX_REPLY * 4)
+            return -1;
+        bigger = realloc(*buf, want);
+        if (!bigger)
+            return -1;
+        *buf = bigger;
+        *cap = want;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+/* Moves the whole chunks received to text. Returns 0, 1 after the last
+ * chunk, or -1 when the framing is wrong. */
+static int stream_dechunk(struct stream *c)
+{
+    while (c->raw_used < c->raw_len) {
+        const char *line = c->raw + c->raw_used;
+        const char *eol = strstr(line, "\r\n");
+        unsigned long size;
+        char *end;
+        size_t need;
+
+        if (!c->chunked) {
+            if (grow_append(&c->text, &c->text_len, &c->text_cap, line,
+                            c->raw_len - c->raw_used) != 0)
+                return -1;
+            c->raw_used = c->raw_len;
+            return 0;
+        }
+        if (!eol)
+            return 0;
+        errno = 0;
+        size = strtoul(line, &end, 16);
+        if (errno != 0 || end == line || (*end != '\r' && *end != ';'))
+            return -1;
+        if (size == 0)
+            return 1;
+        need = (size_t)(eol + 2 - c->raw) + size + 2;
+        if (c->raw_len < need)
+            return 0;
+        if (grow_append(&c->text, &c->text_len, &c->text_cap, eol + 2, size) !=
+            0)
+            return -1;
+        c->raw_used = need;
+    }
+    return 0;
+}
+
+/* Receives more bytes; returns 0, 1 when the server closed, -1 on error or
+ * timeout. */
+static int stream_recv(struct stream *c)
+{
+    char buf[16384];
+    ssize_t n;
+
+    do {
+        n = recv(c->fd, buf, sizeof(buf), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0 || (n < 0 && errno == ECONNRESET))
+        return 1;
+    if (n < 0)
+        return -1;
+    return grow_append(&c->raw, &c->raw_len, &c->raw_cap, buf, (size_t)n);
+}
+
+static void stream_close(struct stream *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->raw);
+    free(c->text);
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+}
+
+/* Opens a stream and reads its headers. Returns 0 or -1. */
+static int stream_open(unsigned port, struct stream *c)
+{
+    static const char req[] = "GET /api/stream HTTP/1.1\r\n"
+                              "Host: 127.0.0.1\r\n\r\n";
+    double start = now_seconds();
+    struct reply head;
+    char *end;
+    int i;
+
+    memset(c, 0, sizeof(*c));
+    c->fd = dial(AF_INET, port);
+    if (c->fd < 0 || send_all(c->fd, req, sizeof(req) - 1) != 0)
+        return -1;
+    for (i = 0; i < 1000 && now_seconds() - start < T_IO_SECONDS; i++) {
+        end = c->raw ? strstr(c->raw, "\r\n\r\n") : NULL;
+        if (end)
+            break;
+        if (stream_recv(c) != 0)
+            return -1;
+    }
+    if (!end || c->raw_len < 12)
+        return -1;
+
+    /* Borrow the reply parser for the status and the headers. */
+    memset(&head, 0, sizeof(head));
+    head.raw = c->raw;
+    head.len = c->raw_len;
+    head.body = end + 4;
+    c->status = (int)strtol(c->raw + 9, NULL, 10);
+    if (header(&head, "Content-Type", c->type, sizeof(c->type)) != 0)
+        c->type[0] = '\0';
+    c->chunked = strstr(c->raw, "Transfer-Encoding: chunked") != NULL &&
+                 strstr(c->raw, "Transfer-Encoding: chunked") < end;
+    c->raw_used = (size_t)(end + 4 - c->raw);
+    return stream_dechunk(c) < 0 ? -1 : 0;
+}
+
+/* The next event, without its blank line, in *ev (malloc'd). Returns 0, 1
+ * when the stream ended first, or -1 on an error or after secs seconds. */
+static int stream_event(struct stream *c, double secs, char **ev)
+{
+    double start = now_seconds();
+    int i, rc;
+
+    *ev = NULL;
+    for (i = 0; i < 100000 && now_seconds() - start < secs; i++) {
+        const char *from = c->text ? c->text + c->text_used : NULL;
+        const char *end = from ? strstr(from, "\n\n") : NULL;
+
+        if (end) {
+            size_t n = (size_t)(end - from);
+
+            *ev = malloc(n + 1);
+            if (!*ev)
+                return -1;
+            memcpy(*ev, from, n);
+            (*ev)[n] = '\0';
+            c->text_used += n + 2;
+            return 0;
+        }
+        rc = stream_recv(c);
+        if (rc != 0)
+            return rc;
+        rc = stream_dechunk(c);
+        if (rc != 0)
+            return rc;
+    }
+    return -1;
+}
+
+/* Checks that the next event is a snapshot of doc. */
+static void check_snapshot(struct stream *c, const char *doc)
+{
+    static const char prefix[] = "event: snapshot\ndata: ";
+    char *ev;
+
+    CHECK_INT(stream_event(c, T_IO_SECONDS, &ev), 0);
+    if (strncmp(ev, prefix, sizeof(prefix) - 1) != 0 ||
+        strcmp(ev + sizeof(prefix) - 1, doc) != 0) {
+        UNIT_FAIL("event \"%.80s\", expected a snapshot of %.80s", ev, doc);
+    }
+    free(ev);
+}
+
+/* Opens a stream and reads up to its first snapshot, of doc. */
+static void open_stream_at(unsigned port, struct stream *c, const char *doc)
+{
+    char *ev;
+
+    CHECK_INT(stream_open(port, c), 0);
+    CHECK_INT(c->status, 200);
+    CHECK_STR(c->type, "text/event-stream");
+    CHECK_INT(c->chunked, 1);
+    CHECK_INT(stream_event(c, T_IO_SECONDS, &ev), 0);
+    if (strcmp(ev, "retry: 1000") != 0) {
+        UNIT_FAIL("first event \"%.80s\", expected retry: 1000", ev);
+    }
+    free(ev);
+    check_snapshot(c, doc);
+}
+
+static void test_stream_sends_snapshot_then_newest(void)
+{
+    const char *a = "{\"messages\":1,\"invalid\":0,\"players\":[]}";
+    const char *b = "{\"messages\":2,\"invalid\":0,\"players\":[]}";
+    const char *d = "{\"messages\":3,\"invalid\":0,\"players\":[]}";
+    static const char prefix[] = "event: snapshot\ndata: ";
+    struct stream c;
+    char *ev;
+
+    CHECK_INT(publish_copy(srv, a), 0);
+    open_stream_at(http_port(srv), &c, a);
+    if (unit_failed_now)
+        goto done;
+
+    /* Two quick publications: the second may overtake the first. */
+    CHECK_INT(publish_copy(srv, b), 0);
+    CHECK_INT(publish_copy(srv, d), 0);
+    if (stream_event(&c, T_IO_SECONDS, &ev) != 0) {
+        stream_close(&c);
+        UNIT_FAIL("no event after two publications");
+    }
+    if (strncmp(ev, prefix, sizeof(prefix) - 1) == 0 &&
+        strcmp(ev + sizeof(prefix) - 1, b) == 0) {
+        free(ev);
+        check_snapshot(&c, d);
+    } else {
+        int newest = strncmp(ev, prefix, sizeof(prefix) - 1) == 0 &&
+                     strcmp(ev + sizeof(prefix) - 1, d) == 0;
+
+        free(ev);
+        if (!newest) {
+            stream_close(&c);
+            UNIT_FAIL("the stream did not send the newest document");
+        }
+    }
+    if (unit_failed_now)
+        goto done;
+
+    /* A line break would end the data line: it goes out as a space. */
+    CHECK_INT(publish_copy(srv, "{\"messages\":\n4}"), 0);
+    check_snapshot(&c, "{\"messages\": 4}");
+
+done:
+    stream_close(&c);
+}
+
+/* Publishes document i of T_SLOW_PUBLISHES, T_SLOW_DOC bytes long, and
+ * returns the seconds http_publish() took, or -1. */
+static double timed_publish(struct http_server *s, int i)
+{
+    char *doc = malloc(T_SLOW_DOC + 1);
+    double start;
+    int n;
+
+    if (!doc)
+        return -1;
+    n = snprintf(doc, T_SLOW_DOC + 1, "{\"messages\":%d,\"pad\":\"", i);
+    memset(doc + n, 'y', T_SLOW_DOC - (size_t)n - 2);
+    memcpy(doc + T_SLOW_DOC - 2, "\"}", 3);
+    start = now_seconds();
+    http_publish(s, doc, T_SLOW_DOC);
+    return now_seconds() - start;
+}
+
+static void test_stream_that_is_not_read_does_not_block_publish(void)
+{
+    struct timespec pause = {0, 1000 * 1000};
+    double worst = 0, t;
+    struct stream c;
+    struct reply r;
+    int i;
+
+    CHECK_INT(publish_copy(srv, "{}"), 0);
+    open_stream_at(http_port(srv), &c, "{}");
+    if (unit_failed_now) {
+        stream_close(&c);
+        return;
+    }
+
+    /* From here the client reads nothing, so the socket buffers fill. */
+    for (i = 0; i < T_SLOW_PUBLISHES; i++) {
+        t = timed_publish(srv, i);
+        if (t < 0) {
+            stream_close(&c);
+            UNIT_FAIL("out of memory at publication %d", i);
+        }
+        if (t > worst)
+            worst = t;
+        nanosleep(&pause, NULL);
+    }
+    printf("%s: slowest of %d publications: %.3f ms\n", __FILE__,
+           T_SLOW_PUBLISHES, worst * 1000);
+    if (worst > 1.0) {
+        stream_close(&c);
+        UNIT_FAIL("a publication took %.3f s", worst);
+    }
+
+    CHECK_INT(fetch(http_port(srv), "GET", "/healthz", &r), 0);
+    CHECK_INT(r.status, 200);
+    reply_free(&r);
+    stream_close(&c);
+}
+
+static void test_stop_ends_open_streams_promptly(void)
+{
+    struct http_server *s = NULL;
+    struct stream c[2];
+    double start, took;
+    char *ev;
+    int i, rc;
+
+    CHECK_INT(http_start("127.0.0.1:0", &s), 0);
+    for (i = 0; i < 2; i++) {
+        open_stream_at(http_port(s), &c[i], HTTP_EMPTY_DOC);
+        if (unit_failed_now) {
+            http_stop(s);
+            stream_close(&c[0]);
+            if (i == 1)
+                stream_close(&c[1]);
+            return;
+        }
+    }
+
+    start = now_seconds();
+    http_stop(s);
+    took = now_seconds() - start;
+
+    /* Each client sees its stream end, not a keepalive. */
+    for (i = 0; i < 2; i++) {
+        rc = stream_event(&c[i], 3.0, &ev);
+        free(ev);
+        stream_close(&c[i]);
+        if (rc != 1)
+            UNIT_FAIL("stream %d did not end (%d)", i, rc);
+    }
+    if (took >= 3.0)
+        UNIT_FAIL("http_stop took %.3f s with two open streams", took);
+}
+
+static void test_stop_does_not_wait_for_a_stalled_stream(void)
+{
+    struct timespec pause = {0, 1000 * 1000};
+    struct http_server *s = NULL;
+    struct stream c;
+    double start, took;
+    int i;
+
+    CHECK_INT(http_start("127.0.0.1:0", &s), 0);
+    open_stream_at(http_port(s), &c, HTTP_EMPTY_DOC);
+    if (unit_failed_now) {
+        http_stop(s);
+        stream_close(&c);
+        return;
+    }
+
+    /* More than the socket buffers hold, so the server's writes stall. */
+    for (i = 0; i < T_STALL_PUBLISHES; i++) {
+        if (timed_publish(s, i) < 0)
+            break;
+        nanosleep(&pause, NULL);
+    }
+    start = now_seconds();
+    http_stop(s);
+    took = now_seconds() - start;
+    stream_close(&c);
+    if (took >= 3.0)
+        UNIT_FAIL("http_stop took %.3f s with a stalled stream", took);
+}
+
+static void test_streams_beyond_the_limit_get_503(void)
+{
+    struct http_server *s = NULL;
+    struct stream *c = calloc(T_MAX_STREAMS, sizeof(*c));
+    struct stream extra;
+    struct reply r;
+    double start;
+    int i, opened = 0;
+
+    CHECK(c != NULL);
+    CHECK_INT(http_start("127.0.0.1:0", &s), 0);
+    for (i = 0; i < T_MAX_STREAMS && !unit_failed_now; i++) {
+        open_stream_at(http_port(s), &c[i], HTTP_EMPTY_DOC);
+        opened = i + 1;
+    }
+    if (!unit_failed_now) {
+        CHECK_INT(fetch(http_port(s), "GET", "/api/stream", &r), 0);
+        if (r.status != 503)
+            UNIT_FAIL("stream %d got %d", T_MAX_STREAMS + 1, r.status);
+        reply_free(&r);
+    }
+
+    /* A closed client frees its place once a write to it fails; each
+     * publication makes one. */
+    stream_close(&c[0]);
+    start = now_seconds();
+    memset(&extra, 0, sizeof(extra));
+    extra.fd = -1;
+    for (i = 0; i < 100 && !unit_failed_now; i++) {
+        struct timespec pause = {0, 50 * 1000 * 1000};
+
+        if (now_seconds() - start > T_IO_SECONDS) {
+            UNIT_FAIL("no place for a stream after one was closed");
+            break;
+        }
+        http_publish(s, strdup("{}"), 2);
+        nanosleep(&pause, NULL);
+        if (stream_open(http_port(s), &extra) == 0 && extra.status == 200)
+            break;
+        stream_close(&extra);
+    }
+    stream_close(&extra);
+    for (i = 1; i < opened; i++)
+        stream_close(&c[i]);
+    free(c);
+    http_stop(s);
+}
+
 int main(void)
 {
     int rc = http_start("127.0.0.1:0", &srv);
@@ -699,11 +1336,20 @@ int main(void)
     UNIT_RUN(test_get_with_body_is_refused);
     UNIT_RUN(test_unknown_path_is_404);
     UNIT_RUN(test_healthz_says_ok);
-    UNIT_RUN(test_page_loads_script_from_its_own_route);
+    UNIT_RUN(test_embedded_assets_are_served_with_their_types);
+    UNIT_RUN(test_page_has_no_inline_script);
     UNIT_RUN(test_script_never_writes_markup);
+    UNIT_RUN(test_chartjs_is_served);
+    UNIT_RUN(test_metrics_are_empty_then_published);
+    UNIT_RUN(test_foreign_host_gets_421);
     UNIT_RUN(test_huge_header_is_refused_and_server_lives);
     UNIT_RUN(test_large_document_is_served_whole);
     UNIT_RUN(test_publishing_while_fetching);
+    UNIT_RUN(test_stream_sends_snapshot_then_newest);
+    UNIT_RUN(test_stream_that_is_not_read_does_not_block_publish);
+    UNIT_RUN(test_stop_ends_open_streams_promptly);
+    UNIT_RUN(test_stop_does_not_wait_for_a_stalled_stream);
+    UNIT_RUN(test_streams_beyond_the_limit_get_503);
     UNIT_RUN(test_bad_addresses_fail_to_start);
     UNIT_RUN(test_port_in_use_is_reported);
     UNIT_RUN(test_localhost_name_serves_ipv4);
