@@ -4,7 +4,7 @@
 # made by the build tool tools/embed.
 
 CC      ?= cc
-PKGS    := rdkafka jansson libmicrohttpd
+PKGS    := rdkafka jansson libmicrohttpd sqlite3
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -22,6 +22,7 @@ endif
 B := build
 CORE_SRC := $(wildcard src/core/*.c) $(wildcard src/util/*.c)
 APP_SRC  := $(wildcard src/kafka/*.c) $(wildcard src/http/*.c) \
+            $(wildcard src/store/*.c) \
             $(wildcard src/cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(B)/%.o)
@@ -78,3 +79,43 @@ clean:
 
 .PHONY: all unit clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Sanitizer builds stop at the first undefined behaviour instead of
+# printing it and going on, so that a test sees it fail.
+ifeq ($(SAN),1)
+CFLAGS  += -fno-sanitize-recover=undefined
+endif
+
+# libFuzzer targets, one per tests/fuzz/fuzz_*.c, built with clang into
+# $(B)/fuzz/ next to their own copy of the core objects: the library is
+# compiled with fuzzer-no-link so it is instrumented without a second
+# main(). `make fuzz` only builds; tests/fuzz/run.sh runs them.
+FUZZ_CC     ?= clang
+FUZZ_DIR    := $(B)/fuzz
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Isrc \
+               $(shell pkg-config --cflags jansson)
+ifeq ($(WERROR),1)
+FUZZ_CFLAGS += -Werror
+endif
+FUZZ_LIBS   := $(shell pkg-config --libs jansson) -lm
+FUZZ_OBJ    := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%, \
+               $(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	    -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(FUZZ_SAN) \
+	    -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
+
+fuzz: $(FUZZ_BIN)
+
+# Kept between builds, though only pattern rules name them.
+.SECONDARY: $(FUZZ_OBJ)
+.PHONY: fuzz

@@ -5,7 +5,16 @@ set -eu
 
 PACKAGES="build-essential pkg-config librdkafka-dev libjansson-dev
 libmicrohttpd-dev libsqlite3-dev libjs-chart.js kcat maven
-openjdk-17-jre-headless python3 curl clang clang-format"
+openjdk-17-jre-headless python3 curl clang clang-format chromium
+fonts-noto-color-emoji"
+
+# The browser tests run on node; a node that came another way is kept.
+if ! command -v node >/dev/null 2>&1; then
+    PACKAGES="$PACKAGES nodejs"
+fi
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES="$PACKAGES npm"
+fi
 
 missing=""
 for pkg in $PACKAGES; do

@@ -80,9 +80,9 @@ int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /*
- * Writes the dashboard page with the document json (dumped with
- * JSON_ESCAPE_SLASH) inlined, as one offline HTML file at path, replacing
- * it whole. Returns 0, or -1 after logging why.
+ * Writes the dashboard page with the document json inlined, as one
+ * offline HTML file at path, replacing it whole. Returns 0, or -1 after
+ * logging why.
  */
 int report_write(const char *path, const char *json);
 

@@ -360,7 +360,7 @@ static int consume_report(struct consume_ctx *x)
 {
     struct stats_table *all = tracker_merged(x->tracker);
     json_t *doc = all ? consume_document(x, all) : NULL;
-    char *json = doc ? json_dumps(doc, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
+    char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     int rc = json ? report_write(x->o->report_path, json) : -1;
 
     free(json);

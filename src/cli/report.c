@@ -31,9 +31,23 @@ static int report_breaks_script(const char *text, size_t len)
 }
 
 /*
- * The whole page. json must have been dumped with JSON_ESCAPE_SLASH, so
- * that no "</" can close its script element early.
+ * Appends JSON text for a script element: every '<' (which JSON allows
+ * only inside strings) becomes \u003c, so neither "</script" nor "<!--"
+ * can change how the page's parser reads the element.
  */
+static void report_json(struct buf *b, const char *json)
+{
+    const char *lt;
+
+    while ((lt = strchr(json, '<')) != NULL) {
+        buf_add(b, json, (size_t)(lt - json));
+        buf_puts(b, "\\u003c");
+        json = lt + 1;
+    }
+    buf_puts(b, json);
+}
+
+/* The whole page, with the figures json inlined. */
 static char *report_page(const char *json, size_t *len)
 {
     size_t chart_len;
@@ -52,7 +66,7 @@ static char *report_page(const char *json, size_t *len)
     buf_add(&b, web_style_css, web_style_css_len);
     buf_puts(&b, "</style>\n</head>\n<body>\n<div id=\"app\"></div>\n"
                  "<script id=\"dndtrack-data\" type=\"application/json\">");
-    buf_puts(&b, json);
+    report_json(&b, json);
     buf_puts(&b, "</script>\n<script>\n");
     buf_add(&b, chart, chart_len);
     buf_puts(&b, "\n</script>\n<script>\n");

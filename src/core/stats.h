@@ -98,10 +98,8 @@ json_t *stats_to_json(const struct stats_table *t, unsigned long long messages,
  * type. Returns a malloc'd NUL-terminated text the caller frees, its
  * length in *len, or NULL when out of memory.
  */
-char *stats_to_metrics(const struct stats_table *t,
-                       unsigned long long messages,
-                       unsigned long long invalid, long long lag,
-                       size_t *len);
+char *stats_to_metrics(const struct stats_table *t, unsigned long long messages,
+                       unsigned long long invalid, long long lag, size_t *len);
 
 /* Calls fn for each player, in no set order. */
 void stats_each(const struct stats_table *t,

@@ -67,9 +67,10 @@ static json_t *stats_recent_json(const struct stats_player *p)
     for (i = 0; a && i < p->nrecent; i++) {
         const struct stats_recent *r =
             &p->recent[(p->recent_head + STATS_RECENT - 1 - i) % STATS_RECENT];
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:s}", "type", event_type_name(r->type),
-                         "timestamp", r->timestamp, "text", r->text));
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I}", "type",
+                                           event_type_name(r->type),
+                                           "timestamp", r->timestamp, "text",
+                                           r->text, "seq", (json_int_t)r->seq));
     }
     return a;
 }

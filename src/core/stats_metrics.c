@@ -23,8 +23,8 @@ static void stats_label(struct buf *b, const char *s)
     }
 }
 
-static void stats_metric_head(struct buf *b, const char *name,
-                              const char *type, const char *help)
+static void stats_metric_head(struct buf *b, const char *name, const char *type,
+                              const char *help)
 {
     buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -42,10 +42,8 @@ static void stats_player_metrics(const struct stats_player *p, void *arg)
     }
 }
 
-char *stats_to_metrics(const struct stats_table *t,
-                       unsigned long long messages,
-                       unsigned long long invalid, long long lag,
-                       size_t *len)
+char *stats_to_metrics(const struct stats_table *t, unsigned long long messages,
+                       unsigned long long invalid, long long lag, size_t *len)
 {
     struct buf b = {0};
 

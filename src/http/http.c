@@ -125,12 +125,21 @@ struct http_route {
 static const unsigned char http_ok[] = "ok";
 static const size_t http_ok_len = sizeof(http_ok) - 1;
 
+/* A d20 for the browser's tab, so that it does not ask in vain. */
+static const unsigned char http_icon[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">"
+    "<polygon points=\"16,1 30,9 30,23 16,31 2,23 2,9\" fill=\"#8b5cf6\"/>"
+    "<polygon points=\"16,7 25,22 7,22\" fill=\"none\" stroke=\"#fff\" "
+    "stroke-width=\"2\"/></svg>";
+static const size_t http_icon_len = sizeof(http_icon) - 1;
+
 static const struct http_route http_routes[] = {
     {"/", "text/html; charset=utf-8", web_index_html, &web_index_html_len},
     {"/app.js", HTTP_JS, web_app_js, &web_app_js_len},
     {"/style.css", "text/css; charset=utf-8", web_style_css,
      &web_style_css_len},
     {"/healthz", HTTP_TEXT, http_ok, &http_ok_len},
+    {"/favicon.ico", "image/svg+xml", http_icon, &http_icon_len},
 };
 
 #define HTTP_COUNT(a) (sizeof(a) / sizeof((a)[0]))

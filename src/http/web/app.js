@@ -117,15 +117,19 @@
 
     /* Cuts on whole characters (emoji and accents stay whole). */
     function shorten(s, max) {
-        var parts;
+        var head, parts;
         s = String(s);
         if (s.length <= max)
             return s;
+        /* Only the start of a very long name is looked at. */
+        head = s.length > max * 8 ? s.slice(0, max * 8) : s;
         parts = segmenter ?
-            Array.from(segmenter.segment(s), function (x) { return x.segment; }) :
-            Array.from(s);
-        if (parts.length <= max)
+            Array.from(segmenter.segment(head), function (x) { return x.segment; }) :
+            Array.from(head);
+        if (head === s && parts.length <= max)
             return s;
+        if (parts.length < max)
+            return head.slice(0, max) + '\u2026';
         return parts.slice(0, max - 1).join('').replace(/\s+$/, '') + '\u2026';
     }
 
@@ -306,7 +310,7 @@
         dom.cold = highlight('cold', 'Dice running cold');
         party.appendChild(highlights);
 
-        ['player', 'events', 'd20', 'mean', 'nat 20', 'nat 1', 'damage']
+        ['player', 'events', 'd20', 'mean', 'nat20', 'nat1', 'dmg']
             .forEach(function (h, i) {
                 var th = el('th', i ? 'n' : null, h);
                 th.scope = 'col';
@@ -736,6 +740,10 @@
         var raw = params.get('players');
         if (raw !== null && raw.trim() !== '')
             return parseList(raw);
+        /* The server lists ["all"] for TRACKED_PLAYERS=all. */
+        if (Array.isArray(doc.tracked) && doc.tracked.length === 1 &&
+            doc.tracked[0] === 'all')
+            return null;
         if (Array.isArray(doc.tracked) && doc.tracked.length > 0)
             return doc.tracked.filter(function (s) {
                 return typeof s === 'string' && s !== '';
@@ -1152,7 +1160,7 @@
         }
 
         if ('IntersectionObserver' in window)
-            observer = new window.IntersectionObserver(onIntersect, {rootMargin: '300px 0px'});
+            observer = new window.IntersectionObserver(onIntersect, {rootMargin: '600px 0px'});
         build(root);
         setupCharts();
 
