@@ -9,6 +9,11 @@
 # Exit code that tests/run.sh reports as SKIP.
 TEST_SKIP=77
 
+# Consumers keep their saved state with the test's output, not in the
+# user's home; each group and topic has its own file there.
+DND_STATE_DIR=${DND_STATE_DIR:-${TEST_OUT:-/tmp}/state}
+export DND_STATE_DIR
+
 # Fails the test with a message: fail "what went wrong"
 fail() {
     echo "FAIL: $(basename "$0"): $*" >&2

@@ -66,6 +66,8 @@ struct consume_opts {
     int stop_at_end;         /* -e */
     const char *report_path; /* write an HTML report here at the end */
     int no_dead_letters;     /* a read-only run: count bad messages only */
+    int stateless;           /* neither restore nor save figures */
+    int reset_state;         /* delete the saved state first */
     const char *dashboard;   /* address to serve on, or NULL for none */
     int print_summary;       /* print the document on stdout at the end */
     int quiet;

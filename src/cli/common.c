@@ -133,6 +133,29 @@ static int cli_load_env_file(struct config *cfg)
     return rc ? -1 : 0;
 }
 
+/*
+ * The state folder by default: under XDG_STATE_HOME, else under
+ * ~/.local/state, else (no home) in the working directory.
+ */
+static int cli_default_state_dir(struct config *cfg)
+{
+    const char *xdg = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char dir[4096], err[600];
+
+    if (xdg && xdg[0] == '/')
+        snprintf(dir, sizeof(dir), "%s/dndtrack", xdg);
+    else if (home && home[0] == '/')
+        snprintf(dir, sizeof(dir), "%s/.local/state/dndtrack", home);
+    else
+        return 0;
+    if (config_set(cfg, "DND_STATE_DIR", dir, err, sizeof(err))) {
+        fprintf(stderr, "dndtrack: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_config_load(struct config *cfg)
 {
     char err[600];
@@ -143,6 +166,8 @@ int cli_config_load(struct config *cfg)
         fprintf(stderr, "dndtrack: out of memory\n");
         return CLI_EXIT_FAIL;
     }
+    if (cli_default_state_dir(cfg))
+        goto fail;
     if (cli_load_env_file(cfg))
         goto fail;
     for (i = 0; config_keys[i]; i++) {

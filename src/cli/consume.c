@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/checkpoint.h"
 #include "cli/cli.h"
 #include "core/tracker.h"
 #include "http/http.h"
@@ -50,21 +51,27 @@ struct consume_ctx {
     unsigned long long version; /* publications so far */
     long long lag;              /* as last read; -1 unknown */
     int broker_down;            /* as last read */
+    struct checkpoint cp;       /* cp.db is NULL for a stateless run */
 };
 
-static void consume_assigned(void *arg, int32_t partition)
+/* A partition comes: its saved figures, or nothing and its beginning. */
+static int64_t consume_assigned(void *arg, int32_t partition)
 {
     struct consume_ctx *x = arg;
 
-    /* The partition is read again from its start: begin from nothing. */
-    tracker_drop(x->tracker, partition);
     x->since_publish++;
+    if (x->cp.db)
+        return checkpoint_restore(&x->cp, partition);
+    tracker_drop(x->tracker, partition);
+    return RD_KAFKA_OFFSET_BEGINNING;
 }
 
+/* A partition goes: its figures are saved for whoever takes it. */
 static void consume_revoked(void *arg, int32_t partition)
 {
     struct consume_ctx *x = arg;
 
+    checkpoint_save(&x->cp, partition);
     tracker_drop(x->tracker, partition);
     x->since_publish++;
 }
@@ -260,8 +267,15 @@ static int consume_message(struct consume_ctx *x, rd_kafka_message_t *m)
     char why[512];
     int rc;
 
-    rc = tracker_apply(x->tracker, m->partition, m->payload, m->len, why,
-                       sizeof(why));
+    /* A restore that failed must not be followed by any counting. */
+    if (x->cp.failed)
+        return -1;
+    rc = tracker_apply(x->tracker, m->partition, m->offset, m->payload, m->len,
+                       why, sizeof(why));
+    if (rc == TRACKER_ESEEN) {
+        kafka_consumer_done(x->consumer, m);
+        return 0;
+    }
     if (rc == TRACKER_EINVALID) {
         consume_dead_letter(x, m, why);
     } else if (rc == TRACKER_ENOMEM) {
@@ -274,7 +288,7 @@ static int consume_message(struct consume_ctx *x, rd_kafka_message_t *m)
     }
     kafka_consumer_done(x->consumer, m);
     x->since_publish++;
-    return 0;
+    return checkpoint_tick(&x->cp, 1);
 }
 
 static int consume_loop(struct consume_ctx *x)
@@ -302,6 +316,8 @@ static int consume_loop(struct consume_ctx *x)
         } else if (rc < 0) {
             return -1;
         }
+        if (x->cp.failed || checkpoint_tick(&x->cp, 0))
+            return -1;
         consume_maybe_publish(x);
         if (x->dlq)
             kafka_producer_poll(x->dlq, 0);
@@ -419,6 +435,8 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
         goto out;
     snprintf(x.dlq_topic, n, "%s.dlq", cfg->topic);
 
+    if (!o->stateless && checkpoint_open(&x.cp, cfg, o->reset_state, x.tracker))
+        goto out;
     if (kafka_consumer_new(cfg, &h, o->stop_at_end, &x.consumer, err,
                            sizeof(err))) {
         fprintf(stderr, "dndtrack: %s\n", err);
@@ -431,6 +449,8 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
              cfg->group_id);
 
     rc = consume_loop(&x) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    if (!x.cp.failed && checkpoint_save(&x.cp, -1))
+        rc = CLI_EXIT_FAIL;
     consume_publish(&x);
     if (consume_finish_dlq(&x))
         rc = CLI_EXIT_FAIL;
@@ -440,7 +460,10 @@ int consume_run(const struct config *cfg, const struct consume_opts *o)
     if (rc == CLI_EXIT_OK && o->report_path && consume_report(&x))
         rc = CLI_EXIT_FAIL;
 out:
+    /* Leaving the group revokes the partitions, which saves them once
+     * more; the state file closes after that. */
     kafka_consumer_close(x.consumer);
+    checkpoint_close(&x.cp);
     kafka_producer_free(x.dlq);
     http_stop(x.http);
     tracker_free(x.tracker);
@@ -458,6 +481,8 @@ static const char consume_help[] =
     "  -t TOPIC           topic (DND_TOPIC, default dnd_events)\n"
     "  -G GROUP           consumer group (DND_CONSUMER_GROUP_ID)\n"
     "  -X PROP=VALUE      any librdkafka property, e.g. for TLS or SASL\n"
+    "  --reset-state      delete the saved figures of this group and topic\n"
+    "                     and read the topic from its start\n"
     "  -e                 stop at the end of every partition and print\n"
     "                     the figures as JSON on standard output\n"
     "  --dashboard ADDR   serve on ADDR (DASHBOARD_ADDRESS, default\n"
@@ -466,13 +491,18 @@ static const char consume_help[] =
     "  -q, -v             quieter, more verbose\n"
     "  -h, --help         this help\n"
     "\n"
-    "Exit status: 0 done; 1 broker, topic or output failure; 2 bad option\n"
-    "or setting.\n";
+    "Figures and offsets are saved per partition in DND_STATE_DIR and\n"
+    "restored at start; a state file that is damaged, locked, newer or\n"
+    "another topic's stops the consumer (see --reset-state).\n"
+    "\n"
+    "Exit status: 0 done; 1 broker, topic, state or output failure; 2 bad\n"
+    "option or setting.\n";
 
 int cmd_consume(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"dashboard", required_argument, NULL, 'd'},
+        {"reset-state", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct consume_opts o = {0};
@@ -500,6 +530,8 @@ int cmd_consume(int argc, char **argv)
             o.stop_at_end = 1;
         } else if (opt == 'd') {
             dashboard = optarg;
+        } else if (opt == 'R') {
+            o.reset_state = 1;
         } else if (opt == 'h') {
             fputs(consume_help, stdout);
             config_free(&cfg);

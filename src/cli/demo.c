@@ -121,6 +121,7 @@ int cmd_demo(int argc, char **argv)
     cli_signals();
     d.cfg = &cfg;
     co.dashboard = cfg.dashboard;
+    co.stateless = 1; /* the embedded broker forgets: so does the demo */
     /* The page's address is the point of the demo: it shows even with -q. */
     co.quiet = 0;
     if (pthread_create(&producer, NULL, demo_produce, &d)) {

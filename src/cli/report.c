@@ -204,6 +204,7 @@ int cmd_report(int argc, char **argv)
     }
     o.stop_at_end = 1;
     o.no_dead_letters = 1;
+    o.stateless = 1;
     cli_signals();
     rc = consume_run(&cfg, &o);
     if (rc == CLI_EXIT_OK && !o.quiet)

@@ -385,6 +385,8 @@ static size_t config_env_uncomment(const char *v, size_t len)
 {
     size_t i;
 
+    if (len == 0)
+        return 0;
     for (i = 1; i < len; i++)
         if (v[i] == '#' && isspace((unsigned char)v[i - 1]))
             break;

@@ -17,7 +17,9 @@ enum tracker_err {
     TRACKER_OK = 0,
     TRACKER_EINVALID = -1, /* the message is a dead letter; see why */
     TRACKER_ENOMEM = -2,
-    TRACKER_EPARTITION = -3 /* partition number out of range */
+    TRACKER_EPARTITION = -3, /* partition number out of range */
+    TRACKER_ESEEN = -4,      /* offset already applied; nothing changed */
+    TRACKER_ECORRUPT = -5    /* saved figures that cannot be restored */
 };
 
 /* Highest partition number + 1 that a tracker accepts. */
@@ -32,12 +34,43 @@ struct tracker *tracker_new(void);
 void tracker_free(struct tracker *t);
 
 /*
- * Decodes and applies one message value read from partition. Returns 0
- * when applied, TRACKER_EINVALID with a reason in why when the message is
- * not a valid event (it is counted as invalid), or another negative code.
+ * Decodes and applies one message value read from partition at offset.
+ * Returns 0 when applied, TRACKER_EINVALID with a reason in why when the
+ * message is not a valid event (it is counted as invalid),
+ * TRACKER_ESEEN when offset is below the partition's next offset (it was
+ * counted before: a replay after a restore), or another negative code.
+ * A negative offset means unknown and is never treated as seen.
  */
-int tracker_apply(struct tracker *t, int32_t partition, const void *value,
-                  size_t len, char *why, size_t whylen);
+int tracker_apply(struct tracker *t, int32_t partition, int64_t offset,
+                  const void *value, size_t len, char *why, size_t whylen);
+
+/*
+ * Replaces partition's figures with saved ones (as made by
+ * tracker_save()): messages, invalid and the next offset to read, and
+ * the statistics. Returns 0, or TRACKER_ECORRUPT with a reason in why (the
+ * partition is then empty), or TRACKER_ENOMEM.
+ */
+int tracker_restore(struct tracker *t, int32_t partition, int64_t next_offset,
+                    unsigned long long messages, unsigned long long invalid,
+                    const json_t *stats, char *why, size_t whylen);
+
+/*
+ * partition's figures for a checkpoint: returns its statistics as a new
+ * JSON reference (see stats_save()) and fills the counts and the next
+ * offset (-1 if no message was read); NULL when out of memory.
+ */
+json_t *tracker_save(const struct tracker *t, int32_t partition,
+                     int64_t *next_offset, unsigned long long *messages,
+                     unsigned long long *invalid);
+
+/* Whether partition changed since tracker_clean(t, partition). */
+int tracker_dirty(const struct tracker *t, int32_t partition);
+
+/* Marks partition as saved. */
+void tracker_clean(struct tracker *t, int32_t partition);
+
+/* One more than the highest partition number seen. */
+int32_t tracker_partitions(const struct tracker *t);
 
 /* Forgets everything learnt from partition (it moved elsewhere). */
 void tracker_drop(struct tracker *t, int32_t partition);

@@ -80,12 +80,7 @@ static void kafka_consumer_remember(struct kafka_consumer *c,
     }
 }
 
-/*
- * XXX: every assigned partition is read from its beginning because the
- * figures are not yet kept across restarts; a restart therefore replays
- * the whole topic, which costs start-up time on long topics but never
- * loses or doubles a count.
- */
+/* Takes the partitions at the offsets the caller's saved state gives. */
 static void kafka_consumer_assign(struct kafka_consumer *c,
                                   rd_kafka_topic_partition_list_t *parts)
 {
@@ -103,10 +98,11 @@ static void kafka_consumer_assign(struct kafka_consumer *c,
     kafka_consumer_remember(c, parts);
     for (i = 0; i < parts->cnt; i++) {
         int32_t p = parts->elems[i].partition;
-        parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-        if (c->hooks.assigned)
-            c->hooks.assigned(c->hooks.arg, p);
-        log_info("assigned %s [%d]", parts->elems[i].topic, (int)p);
+        parts->elems[i].offset = c->hooks.assigned
+                                     ? c->hooks.assigned(c->hooks.arg, p)
+                                     : RD_KAFKA_OFFSET_BEGINNING;
+        log_info("assigned %s [%d] from offset %lld", parts->elems[i].topic,
+                 (int)p, (long long)parts->elems[i].offset);
     }
     e = rd_kafka_assign(c->rk, parts);
     if (e)

@@ -101,7 +101,10 @@ void kafka_producer_free(struct kafka_producer *p);
 /* Called from inside kafka_consumer_poll() when partitions move. */
 struct kafka_consumer_hooks {
     void *arg;
-    void (*assigned)(void *arg, int32_t partition);
+    /* Returns the offset to start partition from, or
+     * RD_KAFKA_OFFSET_BEGINNING. */
+    int64_t (*assigned)(void *arg, int32_t partition);
+    /* Called before the partition is given up. */
     void (*revoked)(void *arg, int32_t partition);
 };
 
@@ -111,8 +114,10 @@ struct kafka_consumer;
 #define KAFKA_DOWN_GIVE_UP_S 15.0
 
 /*
- * Joins cfg's group on cfg's topic. Every assigned partition is read from
- * its beginning. With stop_at_end, kafka_consumer_poll() returns
+ * Joins cfg's group on cfg's topic. Each assigned partition is read from
+ * the offset hooks->assigned returns (from its beginning without hooks):
+ * offsets committed to Kafka are kept up to date for other tools but are
+ * not where reading starts. With stop_at_end, kafka_consumer_poll() returns
  * KAFKA_EEND once every assigned partition has reached its end, and
  * KAFKA_ETOPIC when the topic does not exist.
  */

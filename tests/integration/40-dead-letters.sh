@@ -81,8 +81,13 @@ grep -c 'dead letter' "$out/consume.err" >/dev/null ||
 timeout 120 "$DNDTRACK" consume -b "$KAFKA_BROKERS" -t "$topic" -G "$topic" \
     -e >"$out/summary2.json" 2>"$out/consume2.err" ||
     fail "second consume -e failed: $(tail -5 "$out/consume2.err")"
-cmp -s "$out/summary.json" "$out/summary2.json" ||
-    fail "the replay gave other figures"
+python3 - "$out/summary.json" "$out/summary2.json" <<'PY' ||
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+keys = ("messages", "invalid", "players")
+sys.exit(0 if all(a[k] == b[k] for k in keys) else 1)
+PY
+    fail "the restart gave other figures"
 again=$(timeout 60 kcat -b "$KAFKA_BROKERS" -t "$topic.dlq" -C -e -q \
     -f '%o\n' | wc -l)
 want=$(wc -l <"$out/bad-offsets")

@@ -4,6 +4,8 @@
  * foreign keys, and bad values refused with a message naming key, value
  * and what is allowed.
  */
+#include <stdlib.h>
+
 #include "core/config.h"
 #include "unit.h"
 
@@ -129,6 +131,27 @@ static void test_env_bom_comments_and_unknown_keys(void)
     config_free(&c);
 }
 
+/* An empty value at the very end of the text: once read past the end. */
+static void test_env_empty_value_at_end(void)
+{
+    struct config c;
+    char err[256];
+    char *text = malloc(10);
+
+    CHECK(text != NULL);
+    memcpy(text, "DND_TOPIC=", 10);
+    config_init(&c);
+    CHECK_INT(
+        config_load_env_text(&c, text, 10, ".env", err, sizeof(err), NULL),
+        CONFIG_EVALUE);
+    CHECK(strstr(err, "DND_TOPIC") != NULL);
+    CHECK_INT(
+        config_load_env_text(&c, "OTHER=", 6, ".env", err, sizeof(err), NULL),
+        0);
+    config_free(&c);
+    free(text);
+}
+
 static void test_names_and_blanks(void)
 {
     struct config c;
@@ -164,6 +187,7 @@ static void test_names_and_blanks(void)
 int main(void)
 {
     UNIT_RUN(test_env_bom_comments_and_unknown_keys);
+    UNIT_RUN(test_env_empty_value_at_end);
     UNIT_RUN(test_names_and_blanks);
     UNIT_RUN(test_defaults);
     UNIT_RUN(test_env_text);

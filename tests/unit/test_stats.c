@@ -170,20 +170,80 @@ static void test_tracker_counts_and_drops(void)
     struct tracker *t = tracker_new();
     char why[128];
 
-    CHECK_INT(tracker_apply(t, 0, wurs_events[0], strlen(wurs_events[0]), why,
-                            sizeof(why)),
+    CHECK_INT(tracker_apply(t, 0, 0, wurs_events[0], strlen(wurs_events[0]),
+                            why, sizeof(why)),
               0);
-    CHECK_INT(tracker_apply(t, 1, "oops", 4, why, sizeof(why)),
+    CHECK_INT(tracker_apply(t, 1, 0, "oops", 4, why, sizeof(why)),
               TRACKER_EINVALID);
-    CHECK_INT(tracker_apply(t, 1, NULL, 0, why, sizeof(why)), TRACKER_EINVALID);
+    CHECK_INT(tracker_apply(t, 1, 1, NULL, 0, why, sizeof(why)),
+              TRACKER_EINVALID);
     CHECK_INT(tracker_messages(t), 3);
     CHECK_INT(tracker_invalid(t), 2);
     tracker_drop(t, 1);
     CHECK_INT(tracker_messages(t), 1);
     CHECK_INT(tracker_invalid(t), 0);
-    CHECK_INT(tracker_apply(t, -1, "x", 1, why, sizeof(why)),
+    CHECK_INT(tracker_apply(t, -1, 0, "x", 1, why, sizeof(why)),
               TRACKER_EPARTITION);
     tracker_free(t);
+}
+
+/* An offset below the partition's next one was counted already. */
+static void test_tracker_skips_seen_offsets(void)
+{
+    struct tracker *t = tracker_new();
+    const char *e = wurs_events[0];
+    char why[128];
+
+    CHECK_INT(tracker_apply(t, 2, 10, e, strlen(e), why, sizeof(why)), 0);
+    CHECK_INT(tracker_apply(t, 2, 11, e, strlen(e), why, sizeof(why)), 0);
+    CHECK_INT(tracker_apply(t, 2, 11, e, strlen(e), why, sizeof(why)),
+              TRACKER_ESEEN);
+    CHECK_INT(tracker_apply(t, 2, 3, e, strlen(e), why, sizeof(why)),
+              TRACKER_ESEEN);
+    CHECK_INT(tracker_messages(t), 2);
+    CHECK(tracker_dirty(t, 2));
+    CHECK(!tracker_dirty(t, 1));
+    tracker_free(t);
+}
+
+/* A saved partition restored elsewhere counts on as if it never moved. */
+static void test_tracker_save_and_restore(void)
+{
+    struct tracker *a = tracker_new(), *b = tracker_new();
+    unsigned long long msgs, inv;
+    json_t *saved, *da, *db;
+    int64_t next;
+    char why[128];
+    size_t i, n = sizeof(wurs_events) / sizeof(wurs_events[0]);
+
+    for (i = 0; i < 4; i++)
+        tracker_apply(a, 0, (int64_t)i, wurs_events[i], strlen(wurs_events[i]),
+                      why, sizeof(why));
+    tracker_apply(a, 0, 4, "bad", 3, why, sizeof(why));
+    saved = tracker_save(a, 0, &next, &msgs, &inv);
+    CHECK(saved != NULL);
+    CHECK_INT(next, 5);
+    CHECK_INT(msgs, 5);
+    CHECK_INT(inv, 1);
+    CHECK_INT(tracker_restore(b, 0, next, msgs, inv, saved, why, sizeof(why)),
+              0);
+    json_decref(saved);
+    /* Offset 4 again is a replay; the rest are new on both. */
+    CHECK_INT(tracker_apply(b, 0, 4, "bad", 3, why, sizeof(why)),
+              TRACKER_ESEEN);
+    for (i = 4; i < n; i++) {
+        tracker_apply(a, 0, (int64_t)i + 1, wurs_events[i],
+                      strlen(wurs_events[i]), why, sizeof(why));
+        tracker_apply(b, 0, (int64_t)i + 1, wurs_events[i],
+                      strlen(wurs_events[i]), why, sizeof(why));
+    }
+    da = tracker_snapshot(a);
+    db = tracker_snapshot(b);
+    CHECK(json_equal(da, db));
+    json_decref(da);
+    json_decref(db);
+    tracker_free(a);
+    tracker_free(b);
 }
 
 int main(void)
@@ -194,5 +254,7 @@ int main(void)
     UNIT_RUN(test_recent_keeps_newest_20);
     UNIT_RUN(test_many_players_grow_table);
     UNIT_RUN(test_tracker_counts_and_drops);
+    UNIT_RUN(test_tracker_skips_seen_offsets);
+    UNIT_RUN(test_tracker_save_and_restore);
     return UNIT_DONE();
 }
