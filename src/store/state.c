@@ -78,11 +78,12 @@ static int state_sql_fail(struct state_db *db, int sqlite_rc, char *err,
                           size_t errlen, const char *what)
 {
     int rc = state_code(sqlite_rc);
-    const char *hint = rc == STATE_ECORRUPT
-                           ? "; move it away, or start over with "
-                             "--reset-state"
-                       : rc == STATE_ELOCKED ? "; another process holds it"
-                                             : "";
+    const char *hint =
+        rc == STATE_ECORRUPT  ? "; move it away, or start over with "
+                                "--reset-state"
+        : rc == STATE_ELOCKED ? "; another process holds it"
+                              : "; is its folder (DND_STATE_DIR) writable, "
+                                "with room left?";
 
     return state_fail(rc, err, errlen, "state file %s: %s: %s%s", db->path,
                       what, sqlite3_errmsg(db->db), hint);

@@ -1,0 +1,108 @@
+#!/bin/sh
+# The saved state as a user meets it on the real broker: a second run
+# restores the figures and reads only what is new; a state file that is
+# from a newer version, another topic's, damaged or locked stops the
+# consumer with a clear error and is left as it was; --reset-state starts
+# over on purpose. Expected figures come from the generator's own counts.
+. "$(dirname "$0")/../lib.sh"
+needs_kafka
+needs_dndtrack
+command -v sqlite3 >/dev/null || skip "the sqlite3 command is not installed"
+
+here=$(dirname "$0")
+out="${TEST_OUT:?}/state-file"
+rm -rf "$out"
+mkdir -p "$out"
+export DND_STATE_DIR="$out/state"
+topic=$(unique_topic state)
+group=$topic
+file="$DND_STATE_DIR/$group/$topic.db"
+
+python3 "$here/gen_original.py" 150 21 "$out/events.jsonl" \
+    "$out/expect.json" || fail "generator failed"
+head -n 100 "$out/events.jsonl" >"$out/first.jsonl"
+tail -n 50 "$out/events.jsonl" >"$out/second.jsonl"
+
+consume() {
+    timeout 120 "$DNDTRACK" consume -b "$KAFKA_BROKERS" -t "$topic" \
+        -G "$group" -e "$@"
+}
+send() {
+    timeout 60 kcat -b "$KAFKA_BROKERS" -t "$topic" -P -l "$1" ||
+        fail "kcat could not produce $1"
+}
+# Compares a summary with the generator's counts for all 150 events.
+check_all() {
+    python3 - "$1" "$out/expect.json" <<'PY' || fail "$2"
+import json, sys
+api, expect = (json.load(open(f)) for f in sys.argv[1:3])
+assert api["messages"] == 150 and api["invalid"] == 0, api["messages"]
+got = {p["player"]: p for p in api["players"]}
+assert set(got) == set(expect), sorted(got)
+for name, want in expect.items():
+    for kind in ("dice_roll", "encounter", "spell_cast"):
+        assert got[name]["events"][kind] == want[kind], (name, kind)
+    assert got[name]["d20"]["histogram"] == want["histogram"], name
+PY
+}
+# expect_refusal WORDS...: consume -e must exit 1, say WORDS, print
+# nothing on stdout, and leave the state file as it was.
+expect_refusal() {
+    before=$(md5sum <"$file")
+    consume >"$out/refused.json" 2>"$out/refused.err"
+    rc=$?
+    assert_eq "$rc" 1 "exit status for a state file that $*"
+    grep -q "$1" "$out/refused.err" ||
+        fail "no '$1' in: $(cat "$out/refused.err")"
+    [ ! -s "$out/refused.json" ] || fail "figures printed after a refusal"
+    assert_eq "$(md5sum <"$file")" "$before" "state file after a refusal"
+}
+
+send "$out/first.jsonl"
+consume -q >"$out/run1.json" 2>"$out/run1.err" ||
+    fail "first run failed: $(cat "$out/run1.err")"
+[ -f "$file" ] || fail "no state file at $file"
+send "$out/second.jsonl"
+consume -v >"$out/run2.json" 2>"$out/run2.err" ||
+    fail "second run failed: $(tail -5 "$out/run2.err")"
+restored=$(sed -n 's/.*restored: \([0-9]*\) messages.*/\1/p' \
+    "$out/run2.err" | awk '{ n += $1 } END { print n + 0 }')
+assert_eq "$restored" 100 "messages restored over all partitions"
+check_all "$out/run2.json" "restored figures plus new events are wrong"
+
+# A newer format.
+cp "$file" "$out/good.db"
+sqlite3 "$file" "UPDATE meta SET value = '99' WHERE key = 'schema'"
+expect_refusal "newer dndtrack"
+
+# Another topic's file under this topic's name.
+cp "$out/good.db" "$file"
+sqlite3 "$file" "UPDATE meta SET value = 'someone-else' WHERE key = 'topic'"
+expect_refusal "holds topic 'someone-else'"
+
+# Damaged pages: overwrite 4 KiB after the header.
+cp "$out/good.db" "$file"
+dd if=/dev/urandom of="$file" bs=4096 seek=1 count=1 conv=notrunc \
+    2>/dev/null
+expect_refusal "damaged\|not a database\|malformed"
+
+# Locked: another process holds an exclusive lock longer than we wait.
+cp "$out/good.db" "$file"
+python3 - "$file" 14 <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+time.sleep(float(sys.argv[2]))
+db.execute("ROLLBACK")
+PY
+locker=$!
+kill_on_exit $locker
+sleep 1
+expect_refusal "locked\|busy"
+wait $locker
+
+# Starting over on purpose reads everything again.
+sqlite3 "$file" "UPDATE meta SET value = '99' WHERE key = 'schema'"
+consume -q --reset-state >"$out/reset.json" 2>"$out/reset.err" ||
+    fail "--reset-state failed: $(cat "$out/reset.err")"
+check_all "$out/reset.json" "figures after --reset-state are wrong"
