@@ -289,11 +289,6 @@ int config_set(struct config *cfg, const char *key, const char *value,
         return config_set_refresh(cfg, value, err, errlen);
     if (strcmp(key, "DASHBOARD_ADDRESS") == 0)
         return config_set_dashboard(cfg, value, err, errlen);
-    /*
-     * XXX: the state folder is checked and kept but nothing is saved in it
-     * yet; the consumer rebuilds its figures by reading the topic from the
-     * start, which costs start-up time on long topics.
-     */
     if (strcmp(key, "DND_STATE_DIR") == 0)
         return config_set_text(&cfg->state_dir, key, value, err, errlen);
     return config_fail(CONFIG_EKEY, err, errlen, "unknown setting '%s'", key);
