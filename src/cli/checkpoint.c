@@ -97,13 +97,14 @@ int checkpoint_save(struct checkpoint *cp, int32_t partition)
 {
     double start = cli_now();
     char err[1024];
-    int32_t p, n = tracker_partitions(cp->tracker);
+    int32_t p, n;
     int rc;
 
     /* After a failure nothing is written: a partition that could not be
      * restored must keep its row for the user to inspect. */
     if (!cp->db || cp->failed)
         return cp->failed ? -1 : 0;
+    n = tracker_partitions(cp->tracker);
     rc = state_begin(cp->db, err, sizeof(err));
     for (p = 0; !rc && p < n; p++)
         if ((partition < 0 || p == partition) && tracker_dirty(cp->tracker, p))

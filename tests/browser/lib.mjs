@@ -137,7 +137,7 @@ process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
 
 // Starts dndtrack with args, its output going to logName in the output
 // folder. Returns { proc, exited, stop(signal) }.
-function startDndtrack(args, extraEnv, logName) {
+export function startDndtrack(args, extraEnv, logName) {
     const logFile = path.join(outDir(), logName);
     const fd = openSync(logFile, 'a');
     const proc = spawn(env.dndtrack, args, {

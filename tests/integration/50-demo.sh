@@ -11,7 +11,8 @@ mkdir -p "$out"
 port=$(free_port)
 "$DNDTRACK" demo --dashboard "127.0.0.1:$port" --rate 20 \
     >"$out/demo.out" 2>"$out/demo.err" &
-kill_on_exit $!
+demo=$!
+kill_on_exit $demo
 wait_for_http "http://127.0.0.1:$port/api/players" 30 ||
     fail "the page did not answer: $(tail -5 "$out/demo.err")"
 
@@ -54,3 +55,15 @@ assert d["invalid"] == 0
 assert total == d["messages"], (total, d["messages"])
 PY
 curl -fsS "http://127.0.0.1:$port/" | grep -qi "<html" || fail "no page at /"
+
+# Ctrl-C ends the demo cleanly: it says what it sent, exits 0.
+kill -INT $demo
+n=0
+while kill -0 $demo 2>/dev/null && [ $n -lt 100 ]; do
+    sleep 0.2
+    n=$((n + 1))
+done
+wait $demo
+assert_eq "$?" 0 "the demo's exit status after Ctrl-C"
+grep -q "delivered, 0 failed" "$out/demo.err" ||
+    fail "no closing count: $(tail -3 "$out/demo.err")"
