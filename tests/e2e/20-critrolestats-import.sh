@@ -53,6 +53,25 @@ assert_eq "$invalid" 0 "invalid on /api/players"
 python3 "$here/compare_players.py" "$out/api.json" "$out/expect.json" ||
     fail "figures differ from the independent reader"
 
+# The same counts in Prometheus' format, label escaping included.
+curl -fsS "http://127.0.0.1:$port/metrics" >"$out/metrics.txt" ||
+    fail "no /metrics"
+python3 - "$out/metrics.txt" "$out/expect.json" "$rows" <<'PY' ||
+import json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+expect = json.load(open(sys.argv[2]))["characters"]
+rows = int(sys.argv[3])
+line = re.compile(r'^dndtrack_player_events_total\{player="((?:[^"\\]|\\.)*)",'
+                  r'type="dice_roll"\} (\d+)$', re.M)
+got = {m.group(1).replace('\\"', '"').replace("\\\\", "\\"): int(m.group(2))
+       for m in line.finditer(text)}
+want = {name: c["dice_roll"] for name, c in expect.items()}
+assert got == want, (sorted(got.items())[:5], sorted(want.items())[:5])
+assert re.search(r"^dndtrack_messages_total %d$" % rows, text, re.M)
+assert re.search(r"^dndtrack_invalid_total 0$", text, re.M)
+PY
+    fail "/metrics differs from the independent reader"
+
 # The same figures from a scripted run with -e, from a fresh group.
 "$DNDTRACK" consume -q -b "$KAFKA_BROKERS" -t "$topic" -G "$topic-e" -e \
     >"$out/summary.json" || fail "consume -e failed"
