@@ -4,6 +4,7 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
     d20, encounter, kcatProduce, kcatStream, launch, log, openPage, record,
     sleep, spell, startConsume, uniqueName, waitMessages, waitPageMatchesApi,
@@ -45,6 +46,13 @@ test('the page\'s heap does not keep growing', { timeout: 150000 }, async () => 
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
 
+    // The consumer's resident memory, from /proc: it must stay flat too.
+    const rss = {};
+    function serverRss() {
+        const status = readFileSync(`/proc/${server.proc.pid}/status`, 'utf8');
+        return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)[1]) * 1024;
+    }
+
     async function measure(label) {
         // Twice: what the first collection frees may let a second free more.
         await cdp.send('HeapProfiler.collectGarbage');
@@ -53,6 +61,8 @@ test('the page\'s heap does not keep growing', { timeout: 150000 }, async () => 
         const { metrics } = await cdp.send('Performance.getMetrics');
         const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
         const shown = await page.evaluate(() => document.querySelector('#messages')?.textContent);
+        rss[label] = serverRss();
+        log(`${label}: server RSS ${(rss[label] / 1e6).toFixed(2)} MB`);
         log(`${label}: heap used ${(heap.usedSize / 1e6).toFixed(2)} MB of ` +
             `${(heap.totalSize / 1e6).toFixed(2)} MB, ${m.Nodes} nodes, ` +
             `${m.JSEventListeners} listeners, ${m.Documents} documents; ` +
@@ -89,4 +99,7 @@ test('the page\'s heap does not keep growing', { timeout: 150000 }, async () => 
     log(`heap after GC: ${(used[20] / 1e6).toFixed(2)} MB at 20 s, ` +
         `${(used[SECONDS] / 1e6).toFixed(2)} MB at ${SECONDS} s (x${ratio.toFixed(2)})`);
     assert.ok(ratio <= 2, `the heap grew x${ratio.toFixed(2)} between 20 s and ${SECONDS} s`);
+    // Every player exists by 20 s; later events only change counts.
+    const grown = rss[`${SECONDS} s`] - rss['20 s'];
+    assert.ok(grown <= 16e6, `the server grew ${(grown / 1e6).toFixed(1)} MB after 20 s`);
 });
