@@ -52,6 +52,8 @@ struct consume_ctx {
     long long lag;              /* as last read; -1 unknown */
     int broker_down;            /* as last read */
     struct checkpoint cp;       /* cp.db is NULL for a stateless run */
+    char *leaving; /* leaving[p]: revoked, shown until the next assignment */
+    int32_t nleaving;
 };
 
 /* A partition comes: its saved figures, or nothing and its beginning. */
@@ -59,6 +61,8 @@ static int64_t consume_assigned(void *arg, int32_t partition)
 {
     struct consume_ctx *x = arg;
 
+    if (partition < x->nleaving)
+        x->leaving[partition] = 0;
     x->since_publish++;
     if (x->cp.db)
         return checkpoint_restore(&x->cp, partition);
@@ -66,14 +70,43 @@ static int64_t consume_assigned(void *arg, int32_t partition)
     return RD_KAFKA_OFFSET_BEGINNING;
 }
 
-/* A partition goes: its figures are saved for whoever takes it. */
+/*
+ * A partition goes: its figures are saved for whoever takes it, and kept
+ * on the page until the next assignment shows whether it came back; a
+ * rejoin after a broker outage then does not blank the page.
+ */
 static void consume_revoked(void *arg, int32_t partition)
 {
     struct consume_ctx *x = arg;
+    char *grown;
 
     checkpoint_save(&x->cp, partition);
-    tracker_drop(x->tracker, partition);
-    x->since_publish++;
+    if (partition >= x->nleaving) {
+        grown = realloc(x->leaving, (size_t)partition + 1);
+        if (!grown) {
+            tracker_drop(x->tracker, partition);
+            return;
+        }
+        memset(grown + x->nleaving, 0, (size_t)(partition + 1 - x->nleaving));
+        x->leaving = grown;
+        x->nleaving = partition + 1;
+    }
+    x->leaving[partition] = 1;
+}
+
+/* The new assignment is in place: drop what went to someone else. */
+static void consume_settled(void *arg)
+{
+    struct consume_ctx *x = arg;
+    int32_t p;
+
+    for (p = 0; p < x->nleaving; p++) {
+        if (x->leaving[p]) {
+            tracker_drop(x->tracker, p);
+            x->leaving[p] = 0;
+            x->since_publish++;
+        }
+    }
 }
 
 /* The tracked players as the document lists them. */
@@ -419,7 +452,8 @@ static int consume_serve(struct consume_ctx *x)
 int consume_run(const struct config *cfg, const struct consume_opts *o)
 {
     struct consume_ctx x;
-    struct kafka_consumer_hooks h = {&x, consume_assigned, consume_revoked};
+    struct kafka_consumer_hooks h = {&x, consume_assigned, consume_revoked,
+                                     consume_settled};
     char err[512];
     int rc = CLI_EXIT_FAIL;
     size_t n;
@@ -467,6 +501,7 @@ out:
     kafka_producer_free(x.dlq);
     http_stop(x.http);
     tracker_free(x.tracker);
+    free(x.leaving);
     free(x.dlq_topic);
     return rc;
 }

@@ -24,7 +24,11 @@ struct kafka_consumer {
     char *topic;
     int32_t nslots;
     int topic_warned;
+    double probed_at; /* seconds into the outage of the last probe */
 };
+
+/* Seconds between metadata probes while no broker answers. */
+#define KAFKA_PROBE_EVERY_S 2.0
 
 /* Makes room for partition numbers below n. */
 static int kafka_consumer_slots(struct kafka_consumer *c, int32_t n)
@@ -108,6 +112,8 @@ static void kafka_consumer_assign(struct kafka_consumer *c,
     if (e)
         log_error("cannot take assigned partitions: %s", rd_kafka_err2str(e));
     c->assigned = 1;
+    if (c->hooks.settled)
+        c->hooks.settled(c->hooks.arg);
 }
 
 static void kafka_consumer_revoke(struct kafka_consumer *c,
@@ -244,6 +250,27 @@ static int kafka_consumer_event(struct kafka_consumer *c, rd_kafka_message_t *m)
     return 0;
 }
 
+/*
+ * While the cluster is unreachable, asks a broker for metadata now and
+ * then: an answer means the cluster is back even before the group has
+ * settled and messages flow again, which can take a session timeout.
+ */
+static void kafka_consumer_probe(struct kafka_consumer *c)
+{
+    const struct rd_kafka_metadata *md;
+    double down = kafka_health_down_for(&c->health);
+
+    if (down == 0 || down - c->probed_at < KAFKA_PROBE_EVERY_S)
+        return;
+    c->probed_at = down;
+    if (rd_kafka_metadata(c->rk, 0, NULL, &md, 500) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(md);
+        kafka_health_up(&c->health);
+        c->probed_at = 0;
+    }
+}
+
 int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
                         rd_kafka_message_t **msg)
 {
@@ -254,6 +281,7 @@ int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
         if (c->stop_at_end &&
             kafka_health_down_for(&c->health) >= KAFKA_DOWN_GIVE_UP_S)
             return KAFKA_EDOWN;
+        kafka_consumer_probe(c);
         return 0;
     }
     kafka_health_up(&c->health);

@@ -106,6 +106,8 @@ struct kafka_consumer_hooks {
     int64_t (*assigned)(void *arg, int32_t partition);
     /* Called before the partition is given up. */
     void (*revoked)(void *arg, int32_t partition);
+    /* Called once a new assignment is in place (may be NULL). */
+    void (*settled)(void *arg);
 };
 
 struct kafka_consumer;
