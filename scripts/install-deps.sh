@@ -4,8 +4,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config librdkafka-dev libjansson-dev
-libmicrohttpd-dev libsqlite3-dev libjs-chart.js kcat maven
-openjdk-17-jre-headless python3 curl clang clang-format chromium
+libmicrohttpd-dev libsqlite3-dev sqlite3 libjs-chart.js kcat maven
+openjdk-17-jre-headless python3 curl clang clang-format chromium valgrind
 fonts-noto-color-emoji"
 
 # The browser tests run on node; a node that came another way is kept.

@@ -5,9 +5,14 @@
 # tests/e2e/*.sh in name order. Its last line is "N passed, M failed" (and
 # ", K skipped"), counting each unit test case; it exits 1 if any failed.
 #
-#   tests/run.sh [--fast] [PATTERN...]
+#   tests/run.sh [--fast] [--san] [PATTERN...]
 #     --fast     skip the tests that need Kafka (scripts that mention
 #                KAFKA_BROKERS or needs_kafka) and start no broker
+#     --san      build with ASan and UBSan into build/san/ (make SAN=1),
+#                run the unit tests and DNDTRACK from there with leak
+#                checks on and every sanitizer report fatal, and skip the
+#                style, fuzz, valgrind and browser tests, which the
+#                normal pass covers; logs go to tests/out/san/
 #     PATTERN    run only the scripts whose name contains one of them
 #
 # A test script exits 0 to pass, 77 to be skipped, anything else to fail.
@@ -27,10 +32,12 @@ OUT=$ROOT/tests/out
 KAFKA_PIDFILE=${KAFKA_RUN_DIR:-$ROOT/.cache/kafka}/broker.pid
 
 fast=no
+san=no
 patterns=()
 for arg in "$@"; do
     case "$arg" in
     --fast) fast=yes ;;
+    --san) san=yes ;;
     -h | --help)
         sed -n '2,/^set -u/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
         exit 0
@@ -42,6 +49,18 @@ for arg in "$@"; do
     *) patterns+=("$arg") ;;
     esac
 done
+
+# Where the build goes: build/, or build/san/ for --san (both ignored by
+# git, and apart, so neither pass rebuilds the other's objects).
+BUILD=build
+MAKE_ARGS=(WERROR=1)
+if [ "$san" = yes ]; then
+    BUILD=build/san
+    MAKE_ARGS+=(B="$BUILD" SAN=1)
+    OUT=$OUT/san
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
 
 passed=0
 failed=0
@@ -87,6 +106,15 @@ pid_running() {
         tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
 }
 
+# True for the scripts that --san leaves to the normal pass: they do not
+# run DNDTRACK, or cannot run it when it is built with sanitizers.
+san_skips() {
+    case "$(basename "$1")" in
+    *style* | *fuzz* | *valgrind* | *browser*) return 0 ;;
+    esac
+    return 1
+}
+
 uses_kafka() {
     grep -qE 'KAFKA_BROKERS|needs_kafka' "$1"
 }
@@ -102,7 +130,7 @@ selected() {
 
 build() {
     local t0=$SECONDS
-    if make -j"$(nproc 2>/dev/null || echo 2)" WERROR=1 \
+    if make -j"$(nproc 2>/dev/null || echo 2)" "${MAKE_ARGS[@]}" \
         >"$OUT/build.log" 2>&1; then
         echo "PASS build ($((SECONDS - t0))s)"
         return 0
@@ -118,7 +146,7 @@ build() {
 # make with no failed case counted is one more failure.
 unit() {
     local rc=0 log=$OUT/unit.log line file p f before=$failed
-    make WERROR=1 unit >"$log" 2>&1 || rc=$?
+    make "${MAKE_ARGS[@]}" unit >"$log" 2>&1 || rc=$?
     while IFS= read -r line; do
         if [[ $line =~ ^(.*:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
             file=${BASH_REMATCH[1]%: }
@@ -198,13 +226,16 @@ main() {
         [ -f "$s" ] && [ -x "$s" ] && selected "$s" && scripts+=("$s")
     done
     for s in "${scripts[@]}"; do
+        if [ "$san" = yes ] && san_skips "$s"; then
+            continue
+        fi
         uses_kafka "$s" && need_kafka=yes
     done
     if [ "$need_kafka" = yes ] && [ "$fast" = no ]; then
         start_kafka || kafka_ok=no
     fi
 
-    export DNDTRACK=$ROOT/build/dndtrack
+    export DNDTRACK=$ROOT/$BUILD/dndtrack
     export TEST_OUT=$OUT
     export REPO_ROOT=$ROOT
     if [ -z "${SHARED_DATA:-}" ] && [ -d "$ROOT/../shared/data" ]; then
@@ -218,7 +249,11 @@ main() {
     fi
 
     for s in "${scripts[@]}"; do
-        if [ "$fast" = yes ] && uses_kafka "$s"; then
+        if [ "$san" = yes ] && san_skips "$s"; then
+            echo "SKIP $(basename "$(dirname "$s")")/$(basename "$s" .sh)" \
+                "(normal pass only)"
+            skipped=$((skipped + 1))
+        elif [ "$fast" = yes ] && uses_kafka "$s"; then
             echo "SKIP $(basename "$(dirname "$s")")/$(basename "$s" .sh)"
             skipped=$((skipped + 1))
         elif [ "$kafka_ok" = no ] && uses_kafka "$s"; then

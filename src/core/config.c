@@ -410,6 +410,10 @@ static int config_env_line(struct config *cfg, const char *line, size_t len,
         len--;
     if (len == 0 || *line == '#')
         return 0;
+    /* Key and value become C strings: a NUL would cut them silently. */
+    if (memchr(line, '\0', len))
+        return config_fail(CONFIG_ESYNTAX, err, errlen,
+                           "the line contains a NUL byte");
     if (len > 7 && strncmp(line, "export ", 7) == 0) {
         line += 7;
         len -= 7;

@@ -34,8 +34,8 @@ static void fuzz_csv_import(struct fuzz_csv_run *run,
     int rc;
 
     if (!run->have_header) {
-        rc = crs_header(&run->cols, rec->fields, rec->nfields, why,
-                        sizeof(why));
+        rc =
+            crs_header(&run->cols, rec->fields, rec->nfields, why, sizeof(why));
         if (rc != 0 && rc != CRS_ECOLUMN)
             fuzz_fail("crs_header failed other than on a column");
         run->have_header = 1 + (rc == 0);
@@ -43,8 +43,7 @@ static void fuzz_csv_import(struct fuzz_csv_run *run,
     }
     if (run->have_header != 2)
         return;
-    rc = crs_row(&run->cols, rec->fields, rec->nfields, &row, why,
-                 sizeof(why));
+    rc = crs_row(&run->cols, rec->fields, rec->nfields, &row, why, sizeof(why));
     if (rc != 0) {
         if (row || rc == CRS_ENOMEM || why[0] == '\0')
             fuzz_fail("a refused row has an object or no reason");

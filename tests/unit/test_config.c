@@ -152,6 +152,22 @@ static void test_env_empty_value_at_end(void)
     free(text);
 }
 
+/* A NUL inside a line once let "DND_TOPIC\0junk=evil" set DND_TOPIC. */
+static void test_env_nul_refused(void)
+{
+    static const char text[] = "DND_TOPIC\0junk=evil\n";
+    struct config c;
+    char err[256];
+
+    config_init(&c);
+    CHECK_INT(config_load_env_text(&c, text, sizeof(text) - 1, ".env", err,
+                                   sizeof(err), NULL),
+              CONFIG_ESYNTAX);
+    CHECK(strstr(err, ".env:1") != NULL);
+    CHECK_STR(c.topic, "dnd_events");
+    config_free(&c);
+}
+
 static void test_names_and_blanks(void)
 {
     struct config c;
@@ -188,6 +204,7 @@ int main(void)
 {
     UNIT_RUN(test_env_bom_comments_and_unknown_keys);
     UNIT_RUN(test_env_empty_value_at_end);
+    UNIT_RUN(test_env_nul_refused);
     UNIT_RUN(test_names_and_blanks);
     UNIT_RUN(test_defaults);
     UNIT_RUN(test_env_text);
