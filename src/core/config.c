@@ -7,30 +7,16 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/errbuf.h"
 
 const char *const config_keys[] = {
     "KAFKA_BROKER_ADDRESS",  "DND_TOPIC",       "MESSAGE_INTERVAL_SECONDS",
     "DND_CONSUMER_GROUP_ID", "TRACKED_PLAYERS", "VIZ_REFRESH_MESSAGES",
     "DASHBOARD_ADDRESS",     "DND_STATE_DIR",   NULL};
-
-static int config_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int config_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
 
 /* Replaces *dst with a copy of src. */
 static int config_str(char **dst, const char *src)
@@ -79,7 +65,7 @@ static int config_set_tracked(struct config *cfg, const char *value, char *err,
         if (len == 0 || n == CONFIG_MAX_PLAYERS) {
             for (i = 0; i < n; i++)
                 free(names[i]);
-            return config_fail(
+            return errbuf_set(
                 CONFIG_EVALUE, err, errlen,
                 "TRACKED_PLAYERS=%s: expected 'all' or a comma-separated "
                 "list of 1 to %d non-empty player names",
@@ -88,10 +74,10 @@ static int config_set_tracked(struct config *cfg, const char *value, char *err,
         if (len == 3 && strncmp(p, "all", 3) == 0) {
             for (i = 0; i < n; i++)
                 free(names[i]);
-            return config_fail(CONFIG_EVALUE, err, errlen,
-                               "TRACKED_PLAYERS=%s: 'all' stands alone, not "
-                               "in a list",
-                               value);
+            return errbuf_set(CONFIG_EVALUE, err, errlen,
+                              "TRACKED_PLAYERS=%s: 'all' stands alone, not "
+                              "in a list",
+                              value);
         }
         names[n] = strndup(p, len);
         if (!names[n]) {
@@ -105,9 +91,9 @@ static int config_set_tracked(struct config *cfg, const char *value, char *err,
         p = end + 1;
     }
     if (n == 0)
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "TRACKED_PLAYERS is empty: expected 'all' or a "
-                           "comma-separated list of player names");
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "TRACKED_PLAYERS is empty: expected 'all' or a "
+                          "comma-separated list of player names");
     config_clear_tracked(cfg);
     memcpy(cfg->tracked_list, names, n * sizeof(names[0]));
     cfg->ntracked = n;
@@ -123,10 +109,10 @@ static int config_set_interval(struct config *cfg, const char *value, char *err,
     errno = 0;
     v = strtod(value, &end);
     if (errno || end == value || *end || !(v >= 0.001) || v > 86400)
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "MESSAGE_INTERVAL_SECONDS=%s: expected a number "
-                           "of seconds from 0.001 to 86400",
-                           value);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "MESSAGE_INTERVAL_SECONDS=%s: expected a number "
+                          "of seconds from 0.001 to 86400",
+                          value);
     cfg->interval_seconds = v;
     return 0;
 }
@@ -140,10 +126,10 @@ static int config_set_refresh(struct config *cfg, const char *value, char *err,
     errno = 0;
     v = strtol(value, &end, 10);
     if (errno || end == value || *end || v < 1 || v > 1000000)
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "VIZ_REFRESH_MESSAGES=%s: expected a whole number "
-                           "from 1 to 1000000",
-                           value);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "VIZ_REFRESH_MESSAGES=%s: expected a whole number "
+                          "from 1 to 1000000",
+                          value);
     cfg->viz_refresh = v;
     return 0;
 }
@@ -222,11 +208,11 @@ static int config_set_dashboard(struct config *cfg, const char *value,
     unsigned port;
 
     if (config_parse_address(value, host, sizeof(host), &port))
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "DASHBOARD_ADDRESS=%s: expected HOST:PORT such as "
-                           "127.0.0.1:8080, localhost:8080 or [::1]:8080, "
-                           "port 0 to 65535",
-                           value);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "DASHBOARD_ADDRESS=%s: expected HOST:PORT such as "
+                          "127.0.0.1:8080, localhost:8080 or [::1]:8080, "
+                          "port 0 to 65535",
+                          value);
     return config_str(&cfg->dashboard, value);
 }
 
@@ -239,10 +225,10 @@ static int config_set_topic(struct config *cfg, const char *value, char *err,
 
     if (n == 0 || value[n] != '\0' || n > 249 || strcmp(value, ".") == 0 ||
         strcmp(value, "..") == 0)
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "DND_TOPIC=%s: expected a Kafka topic name: 1 to "
-                           "249 letters, digits, '.', '_' or '-'",
-                           value);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "DND_TOPIC=%s: expected a Kafka topic name: 1 to "
+                          "249 letters, digits, '.', '_' or '-'",
+                          value);
     return config_str(&cfg->topic, value);
 }
 
@@ -251,8 +237,8 @@ static int config_set_text(char **dst, const char *key, const char *value,
                            char *err, size_t errlen)
 {
     if (*value == '\0')
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "%s is empty: expected a value", key);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "%s is empty: expected a value", key);
     return config_str(dst, value);
 }
 
@@ -269,12 +255,11 @@ int config_set(struct config *cfg, const char *key, const char *value,
                char *err, size_t errlen)
 {
     if (config_has_control(value))
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "%s: the value contains control characters", key);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "%s: the value contains control characters", key);
     if (isspace((unsigned char)value[0]))
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "%s='%s': the value starts with a blank", key,
-                           value);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "%s='%s': the value starts with a blank", key, value);
     if (strcmp(key, "KAFKA_BROKER_ADDRESS") == 0)
         return config_set_text(&cfg->brokers, key, value, err, errlen);
     if (strcmp(key, "DND_TOPIC") == 0)
@@ -291,7 +276,7 @@ int config_set(struct config *cfg, const char *key, const char *value,
         return config_set_dashboard(cfg, value, err, errlen);
     if (strcmp(key, "DND_STATE_DIR") == 0)
         return config_set_text(&cfg->state_dir, key, value, err, errlen);
-    return config_fail(CONFIG_EKEY, err, errlen, "unknown setting '%s'", key);
+    return errbuf_set(CONFIG_EKEY, err, errlen, "unknown setting '%s'", key);
 }
 
 int config_init(struct config *cfg)
@@ -343,14 +328,14 @@ int config_add_prop(struct config *cfg, const char *assignment, char *err,
     struct config_prop *p;
 
     if (!eq || eq == assignment || eq[1] == '\0')
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "-X %s: expected property=value, such as "
-                           "-X security.protocol=SSL",
-                           assignment);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "-X %s: expected property=value, such as "
+                          "-X security.protocol=SSL",
+                          assignment);
     if (cfg->nprops == CONFIG_MAX_PROPS)
-        return config_fail(CONFIG_ETOOMANY, err, errlen,
-                           "-X %s: more than %d properties", assignment,
-                           CONFIG_MAX_PROPS);
+        return errbuf_set(CONFIG_ETOOMANY, err, errlen,
+                          "-X %s: more than %d properties", assignment,
+                          CONFIG_MAX_PROPS);
     p = &cfg->props[cfg->nprops];
     p->name = strndup(assignment, (size_t)(eq - assignment));
     p->value = strdup(eq + 1);
@@ -412,20 +397,20 @@ static int config_env_line(struct config *cfg, const char *line, size_t len,
         return 0;
     /* Key and value become C strings: a NUL would cut them silently. */
     if (memchr(line, '\0', len))
-        return config_fail(CONFIG_ESYNTAX, err, errlen,
-                           "the line contains a NUL byte");
+        return errbuf_set(CONFIG_ESYNTAX, err, errlen,
+                          "the line contains a NUL byte");
     if (len > 7 && strncmp(line, "export ", 7) == 0) {
         line += 7;
         len -= 7;
     }
     eq = memchr(line, '=', len);
     if (!eq)
-        return config_fail(CONFIG_ESYNTAX, err, errlen, "expected KEY=value");
+        return errbuf_set(CONFIG_ESYNTAX, err, errlen, "expected KEY=value");
     klen = (size_t)(eq - line);
     while (klen && isspace((unsigned char)line[klen - 1]))
         klen--;
     if (klen == 0 || klen >= sizeof(key))
-        return config_fail(CONFIG_ESYNTAX, err, errlen, "expected KEY=value");
+        return errbuf_set(CONFIG_ESYNTAX, err, errlen, "expected KEY=value");
     memcpy(key, line, klen);
     key[klen] = '\0';
 
@@ -442,9 +427,9 @@ static int config_env_line(struct config *cfg, const char *line, size_t len,
         vlen = config_env_uncomment(eq, vlen);
     }
     if (vlen >= sizeof(value))
-        return config_fail(CONFIG_EVALUE, err, errlen,
-                           "%s: value longer than %zu bytes", key,
-                           sizeof(value) - 1);
+        return errbuf_set(CONFIG_EVALUE, err, errlen,
+                          "%s: value longer than %zu bytes", key,
+                          sizeof(value) - 1);
     memcpy(value, eq, vlen);
     value[vlen] = '\0';
     if (!config_known(key)) {
@@ -476,8 +461,8 @@ int config_load_env_text(struct config *cfg, const char *text, size_t len,
         rc = config_env_line(cfg, text + start, end - start, why, sizeof(why),
                              report);
         if (rc)
-            return config_fail(rc, err, errlen, "%s:%zu: %s", source, lineno,
-                               why);
+            return errbuf_set(rc, err, errlen, "%s:%zu: %s", source, lineno,
+                              why);
         start = end + 1;
         lineno++;
     }

@@ -9,10 +9,11 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/errbuf.h"
 
 /* Header names, indexed by enum crs_col. */
 static const char *const crs_names[CRS_COL_COUNT] = {
@@ -47,21 +48,6 @@ struct crs_numbers {
     int has_natural;
     long long natural;
 };
-
-static int crs_fail(int err, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int crs_fail(int err, char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!why || whylen == 0)
-        return err;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return err;
-}
 
 static int crs_is(const struct csv_field *f, const char *s)
 {
@@ -186,12 +172,12 @@ static int crs_check_bytes(const struct crs_columns *cols,
         if (!f || f->len == 0)
             continue;
         if (memchr(f->data, '\0', f->len))
-            return crs_fail(CRS_ENUL, why, whylen, "%s contains a NUL byte",
-                            crs_names[c]);
+            return errbuf_set(CRS_ENUL, why, whylen, "%s contains a NUL byte",
+                              crs_names[c]);
         if (crs_becomes_string((enum crs_col)c) &&
             !crs_utf8_ok(f->data, f->len))
-            return crs_fail(CRS_EUTF8, why, whylen, "%s is not valid UTF-8",
-                            crs_names[c]);
+            return errbuf_set(CRS_EUTF8, why, whylen, "%s is not valid UTF-8",
+                              crs_names[c]);
     }
     return 0;
 }
@@ -210,8 +196,8 @@ static int crs_int(const struct csv_field *f, enum crs_col col, int *has,
     if (!f || crs_is(f, "null"))
         return 0;
     if (f->len == 0)
-        return crs_fail(CRS_ENUMBER, why, whylen, "%s is empty",
-                        crs_names[col]);
+        return errbuf_set(CRS_ENUMBER, why, whylen, "%s is empty",
+                          crs_names[col]);
     if (f->len > CRS_NUMBER_CHARS)
         goto bad;
     memcpy(text, f->data, f->len);
@@ -232,10 +218,10 @@ static int crs_int(const struct csv_field *f, enum crs_col col, int *has,
     return 0;
 
 bad:
-    return crs_fail(CRS_ENUMBER, why, whylen, "%s is not an integer: \"%.*s\"",
-                    crs_names[col],
-                    (int)(f->len < CRS_QUOTE_MAX ? f->len : CRS_QUOTE_MAX),
-                    f->data);
+    return errbuf_set(CRS_ENUMBER, why, whylen,
+                      "%s is not an integer: \"%.*s\"", crs_names[col],
+                      (int)(f->len < CRS_QUOTE_MAX ? f->len : CRS_QUOTE_MAX),
+                      f->data);
 }
 
 /* Checks everything that can make the row an error, before any building. */
@@ -247,12 +233,12 @@ static int crs_check(const struct crs_columns *cols,
     int rc;
 
     if (!crs_get(cols, fields, CRS_COL_CHARACTER))
-        return crs_fail(CRS_ECHARACTER, why, whylen,
-                        "Character is empty or null");
+        return errbuf_set(CRS_ECHARACTER, why, whylen,
+                          "Character is empty or null");
     if (!crs_get(cols, fields, CRS_COL_ROLL_ID))
-        return crs_fail(CRS_EVALUE, why, whylen, "RollID is empty or null");
+        return errbuf_set(CRS_EVALUE, why, whylen, "RollID is empty or null");
     if (!crs_get(cols, fields, CRS_COL_CAMPAIGN))
-        return crs_fail(CRS_EVALUE, why, whylen, "Campaign is empty or null");
+        return errbuf_set(CRS_EVALUE, why, whylen, "Campaign is empty or null");
 
     /* Before the numbers, so a NUL byte in one is named as such. */
     rc = crs_check_bytes(cols, fields, why, whylen);
@@ -346,7 +332,7 @@ int crs_header(struct crs_columns *cols, const struct csv_field *fields,
     if (why && whylen > 0)
         why[0] = '\0';
     if (!cols || (!fields && nfields > 0) || nfields > INT_MAX)
-        return crs_fail(CRS_EINVAL, why, whylen, "invalid argument");
+        return errbuf_set(CRS_EINVAL, why, whylen, "invalid argument");
     for (c = 0; c < CRS_COL_COUNT; c++)
         cols->col[c] = -1;
 
@@ -361,16 +347,17 @@ int crs_header(struct crs_columns *cols, const struct csv_field *fields,
             if (!crs_is(&name, crs_names[c]))
                 continue;
             if (cols->col[c] >= 0)
-                return crs_fail(CRS_ECOLUMN, why, whylen,
-                                "column '%s' appears twice", crs_names[c]);
+                return errbuf_set(CRS_ECOLUMN, why, whylen,
+                                  "column '%s' appears twice", crs_names[c]);
             cols->col[c] = (int)i;
         }
     }
 
     for (c = 0; c < CRS_COL_COUNT; c++) {
         if (crs_required[c] && cols->col[c] < 0)
-            return crs_fail(CRS_ECOLUMN, why, whylen,
-                            "no column named '%s' in the header", crs_names[c]);
+            return errbuf_set(CRS_ECOLUMN, why, whylen,
+                              "no column named '%s' in the header",
+                              crs_names[c]);
     }
     cols->nfields = nfields;
     return 0;
@@ -386,14 +373,14 @@ int crs_row(const struct crs_columns *cols, const struct csv_field *fields,
     if (why && whylen > 0)
         why[0] = '\0';
     if (!out)
-        return crs_fail(CRS_EINVAL, why, whylen, "invalid argument");
+        return errbuf_set(CRS_EINVAL, why, whylen, "invalid argument");
     *out = NULL;
     if (!cols || (!fields && nfields > 0))
-        return crs_fail(CRS_EINVAL, why, whylen, "invalid argument");
+        return errbuf_set(CRS_EINVAL, why, whylen, "invalid argument");
     if (nfields != cols->nfields)
-        return crs_fail(CRS_EFIELDS, why, whylen,
-                        "%zu fields where the header has %zu", nfields,
-                        cols->nfields);
+        return errbuf_set(CRS_EFIELDS, why, whylen,
+                          "%zu fields where the header has %zu", nfields,
+                          cols->nfields);
 
     rc = crs_check(cols, fields, &num, why, whylen);
     if (rc)
@@ -410,7 +397,7 @@ int crs_row(const struct crs_columns *cols, const struct csv_field *fields,
 
 nomem:
     json_decref(obj);
-    return crs_fail(CRS_ENOMEM, why, whylen, "out of memory");
+    return errbuf_set(CRS_ENOMEM, why, whylen, "out of memory");
 }
 
 const char *crs_strerror(int err)

@@ -8,11 +8,12 @@
 #include "core/event.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "util/errbuf.h"
 
 /* Largest magnitude accepted for roll figures: beyond any real table. */
 #define EVENT_MAX_NUMBER 1000000000LL
@@ -35,21 +36,6 @@ static const char *const event_bool_fields[] = {"discarded", "crit"};
 
 #define EVENT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int event_fail(int err, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int event_fail(int err, char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (whylen == 0)
-        return err;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return err;
-}
-
 /* Returns the member or NULL when absent or JSON null. */
 static json_t *event_get(json_t *obj, const char *key)
 {
@@ -66,37 +52,37 @@ static int event_check_types(json_t *obj, char *why, size_t whylen)
     for (i = 0; i < EVENT_COUNT(event_string_fields); i++) {
         v = event_get(obj, event_string_fields[i]);
         if (v && !json_is_string(v))
-            return event_fail(EVENT_EFIELD, why, whylen,
+            return errbuf_set(EVENT_EFIELD, why, whylen,
                               "field '%s' is not a string",
                               event_string_fields[i]);
     }
     for (i = 0; i < EVENT_COUNT(event_int_fields); i++) {
         v = event_get(obj, event_int_fields[i]);
         if (v && !json_is_integer(v))
-            return event_fail(EVENT_EFIELD, why, whylen,
+            return errbuf_set(EVENT_EFIELD, why, whylen,
                               "field '%s' is not an integer",
                               event_int_fields[i]);
         if (v && (json_integer_value(v) > EVENT_MAX_NUMBER ||
                   json_integer_value(v) < -EVENT_MAX_NUMBER))
-            return event_fail(EVENT_EFIELD, why, whylen,
+            return errbuf_set(EVENT_EFIELD, why, whylen,
                               "field '%s' is out of range",
                               event_int_fields[i]);
     }
     for (i = 0; i < EVENT_COUNT(event_bool_fields); i++) {
         v = event_get(obj, event_bool_fields[i]);
         if (v && !json_is_boolean(v))
-            return event_fail(EVENT_EFIELD, why, whylen,
+            return errbuf_set(EVENT_EFIELD, why, whylen,
                               "field '%s' is not a boolean",
                               event_bool_fields[i]);
     }
     v = event_get(obj, "session");
     if (v && !json_is_string(v) && !json_is_integer(v))
-        return event_fail(EVENT_EFIELD, why, whylen,
+        return errbuf_set(EVENT_EFIELD, why, whylen,
                           "field 'session' is not a string or integer");
     v = event_get(obj, "natural");
     if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
               json_integer_value(v) > 20))
-        return event_fail(EVENT_EFIELD, why, whylen,
+        return errbuf_set(EVENT_EFIELD, why, whylen,
                           "field 'natural' is not an integer 1..20");
     return 0;
 }
@@ -163,11 +149,11 @@ static int event_check_text(json_t *obj, const char *key, int err, char *why,
     json_t *v = json_object_get(obj, key);
 
     if (!v)
-        return event_fail(err, why, whylen, "no '%s' field", key);
+        return errbuf_set(err, why, whylen, "no '%s' field", key);
     if (!json_is_string(v))
-        return event_fail(err, why, whylen, "'%s' is not a string", key);
+        return errbuf_set(err, why, whylen, "'%s' is not a string", key);
     if (json_string_length(v) == 0)
-        return event_fail(err, why, whylen, "'%s' is empty", key);
+        return errbuf_set(err, why, whylen, "'%s' is empty", key);
     return 0;
 }
 
@@ -182,9 +168,9 @@ int event_decode(const void *buf, size_t len, struct event *ev, char *why,
     if (whylen)
         why[0] = '\0';
     if (buf == NULL || len == 0)
-        return event_fail(EVENT_EEMPTY, why, whylen, "empty or null value");
+        return errbuf_set(EVENT_EEMPTY, why, whylen, "empty or null value");
     if (len > EVENT_MAX_BYTES)
-        return event_fail(EVENT_ETOOBIG, why, whylen,
+        return errbuf_set(EVENT_ETOOBIG, why, whylen,
                           "value of %zu bytes is over the %d byte limit", len,
                           EVENT_MAX_BYTES);
 
@@ -192,11 +178,11 @@ int event_decode(const void *buf, size_t len, struct event *ev, char *why,
     root =
         json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return event_fail(EVENT_EJSON, why, whylen,
+        return errbuf_set(EVENT_EJSON, why, whylen,
                           "not valid JSON: %s at byte %d", jerr.text,
                           jerr.position);
     if (!json_is_object(root)) {
-        rc = event_fail(EVENT_ENOTOBJ, why, whylen,
+        rc = errbuf_set(EVENT_ENOTOBJ, why, whylen,
                         "JSON value is not an object");
         goto out;
     }
@@ -213,7 +199,7 @@ int event_decode(const void *buf, size_t len, struct event *ev, char *why,
     rc = event_fill(root, ev);
     if (rc) {
         event_clear(ev);
-        event_fail(rc, why, whylen, "out of memory");
+        errbuf_set(rc, why, whylen, "out of memory");
     }
 out:
     json_decref(root);

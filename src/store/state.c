@@ -10,12 +10,13 @@
 
 #include <errno.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/errbuf.h"
 
 /* How long to wait for another consumer's transaction, in ms. */
 #define STATE_BUSY_MS 10000
@@ -38,21 +39,6 @@ static const char state_schema[] =
     " invalid INTEGER NOT NULL,"
     " stats TEXT NOT NULL,"
     " saved_at TEXT NOT NULL);";
-
-static int state_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int state_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
 
 /* Our code for an SQLite result, by what the user can do about it. */
 static int state_code(int sqlite_rc)
@@ -85,7 +71,7 @@ static int state_sql_fail(struct state_db *db, int sqlite_rc, char *err,
                               : "; is its folder (DND_STATE_DIR) writable, "
                                 "with room left?";
 
-    return state_fail(rc, err, errlen, "state file %s: %s: %s%s", db->path,
+    return errbuf_set(rc, err, errlen, "state file %s: %s: %s%s", db->path,
                       what, sqlite3_errmsg(db->db), hint);
 }
 
@@ -116,7 +102,7 @@ static int state_mkdirs(const char *dir, char *err, size_t errlen)
     size_t i, n = strlen(dir);
 
     if (n == 0 || n >= sizeof(path))
-        return state_fail(STATE_EOPEN, err, errlen,
+        return errbuf_set(STATE_EOPEN, err, errlen,
                           "state folder name is empty or too long");
     memcpy(path, dir, n + 1);
     for (i = 1; i <= n; i++) {
@@ -124,7 +110,7 @@ static int state_mkdirs(const char *dir, char *err, size_t errlen)
             continue;
         path[i] = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return state_fail(STATE_EOPEN, err, errlen,
+            return errbuf_set(STATE_EOPEN, err, errlen,
                               "cannot create state folder %s: %s", path,
                               strerror(errno));
         path[i] = i < n ? '/' : '\0';
@@ -142,7 +128,7 @@ static int state_remove(const char *path, char *err, size_t errlen)
     for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
         if (unlink(name) != 0 && errno != ENOENT)
-            return state_fail(STATE_EWRITE, err, errlen, "cannot delete %s: %s",
+            return errbuf_set(STATE_EWRITE, err, errlen, "cannot delete %s: %s",
                               name, strerror(errno));
     }
     return 0;
@@ -218,12 +204,12 @@ static int state_check(struct state_db *db, const char *group,
     }
     v = strtol(schema, &end, 10);
     if (end == schema || *end || v < 1)
-        return state_fail(STATE_ECORRUPT, err, errlen,
+        return errbuf_set(STATE_ECORRUPT, err, errlen,
                           "state file %s: unreadable version '%s'; move it "
                           "away, or start over with --reset-state",
                           db->path, schema);
     if (v > STATE_SCHEMA)
-        return state_fail(STATE_EVERSION, err, errlen,
+        return errbuf_set(STATE_EVERSION, err, errlen,
                           "state file %s was written by a newer dndtrack "
                           "(format %ld, this one reads %d); use that "
                           "version, or start over with --reset-state",
@@ -231,7 +217,7 @@ static int state_check(struct state_db *db, const char *group,
     rc = state_meta_get(db, "topic", have, sizeof(have), err, errlen);
     if (rc <= 0 || strcmp(have, topic) != 0)
         return rc < 0 ? rc
-                      : state_fail(STATE_ETOPIC, err, errlen,
+                      : errbuf_set(STATE_ETOPIC, err, errlen,
                                    "state file %s holds topic '%s', not "
                                    "'%s'; use another DND_STATE_DIR, or "
                                    "start over with --reset-state",
@@ -239,7 +225,7 @@ static int state_check(struct state_db *db, const char *group,
     rc = state_meta_get(db, "group", have, sizeof(have), err, errlen);
     if (rc <= 0 || strcmp(have, group) != 0)
         return rc < 0 ? rc
-                      : state_fail(STATE_ETOPIC, err, errlen,
+                      : errbuf_set(STATE_ETOPIC, err, errlen,
                                    "state file %s holds group '%s', not "
                                    "'%s'; use another DND_STATE_DIR, or "
                                    "start over with --reset-state",
@@ -265,7 +251,7 @@ static int state_prepare(struct state_db *db, char *err, size_t errlen)
     if (rc == SQLITE_ROW &&
         strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
         sqlite3_finalize(st);
-        return state_fail(STATE_ECORRUPT, err, errlen,
+        return errbuf_set(STATE_ECORRUPT, err, errlen,
                           "state file %s is damaged; move it away, or "
                           "start over with --reset-state",
                           db->path);
@@ -304,7 +290,7 @@ int state_open(const char *dir, const char *group, const char *topic, int reset,
     int rc;
 
     if (!db)
-        return state_fail(STATE_ENOMEM, err, errlen, "out of memory");
+        return errbuf_set(STATE_ENOMEM, err, errlen, "out of memory");
     snprintf(path, sizeof(path), "%s/", dir);
     state_escape(path, sizeof(path), group);
     rc = state_mkdirs(path, err, errlen);
@@ -315,7 +301,7 @@ int state_open(const char *dir, const char *group, const char *topic, int reset,
     snprintf(path + strlen(path), sizeof(path) - strlen(path), ".db");
     db->path = strdup(path);
     if (!db->path) {
-        rc = state_fail(STATE_ENOMEM, err, errlen, "out of memory");
+        rc = errbuf_set(STATE_ENOMEM, err, errlen, "out of memory");
         goto fail;
     }
     rc = reset ? state_remove(path, err, errlen) : 0;
@@ -325,7 +311,7 @@ int state_open(const char *dir, const char *group, const char *topic, int reset,
     rc = sqlite3_open_v2(path, &db->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
-        rc = state_fail(state_code(rc), err, errlen,
+        rc = errbuf_set(state_code(rc), err, errlen,
                         "cannot open state file %s: %s", path,
                         db->db ? sqlite3_errmsg(db->db) : "out of memory");
         goto fail;
@@ -379,7 +365,7 @@ int state_load(struct state_db *db, int32_t partition,
     if (out->next_offset < 0 || sqlite3_column_int64(db->get, 1) < 0 ||
         sqlite3_column_int64(db->get, 2) < 0 || !text) {
         sqlite3_reset(db->get);
-        return state_fail(STATE_ECORRUPT, err, errlen,
+        return errbuf_set(STATE_ECORRUPT, err, errlen,
                           "state file %s: partition %d holds impossible "
                           "values; move it away, or start over with "
                           "--reset-state",
@@ -388,7 +374,7 @@ int state_load(struct state_db *db, int32_t partition,
     out->stats = strdup((const char *)text);
     sqlite3_reset(db->get);
     if (!out->stats)
-        return state_fail(STATE_ENOMEM, err, errlen, "out of memory");
+        return errbuf_set(STATE_ENOMEM, err, errlen, "out of memory");
     return 1;
 }
 
