@@ -88,6 +88,28 @@ needs_kafka() {
     fi
 }
 
+# For tests that stop and start the broker with the project's scripts:
+# skips unless KAFKA_BROKERS is one loopback address, and sets KAFKA_PORT
+# for start-kafka.sh and stop-kafka.sh.
+needs_own_broker() {
+    case "$KAFKA_BROKERS" in
+    127.*:[0-9]* | localhost:[0-9]*) ;;
+    *) skip "the broker $KAFKA_BROKERS is not a single loopback address" ;;
+    esac
+    KAFKA_PORT=${KAFKA_BROKERS##*:}
+    export KAFKA_PORT
+}
+
+# Whether the broker answers a metadata request within 10 s.
+broker_answers() {
+    timeout 10 kcat -b "$KAFKA_BROKERS" -L -m 3 >/dev/null 2>&1
+}
+
+# Starts the project's broker (start-kafka.sh), appending its output to $1.
+start_own_broker() {
+    timeout 150 "${REPO_ROOT:?}/start-kafka.sh" >>"$1" 2>&1
+}
+
 # Fails the test when the dndtrack binary is missing.
 needs_dndtrack() {
     if [ -z "${DNDTRACK:-}" ] || [ ! -x "$DNDTRACK" ]; then

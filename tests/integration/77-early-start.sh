@@ -25,18 +25,11 @@ export DND_STATE_DIR="$out/state"
 TOTAL=500
 SEED=77
 
-case "$KAFKA_BROKERS" in
-127.*:[0-9]* | localhost:[0-9]*) ;;
-*) skip "the broker $KAFKA_BROKERS is not a single loopback address" ;;
-esac
-export KAFKA_PORT=${KAFKA_BROKERS##*:}
+needs_own_broker
 
-broker_answers() {
-    timeout 10 kcat -b "$KAFKA_BROKERS" -L -m 3 >/dev/null 2>&1
-}
-
+# Starts the broker again, its output kept with the test's.
 start_broker() {
-    timeout 150 "$root/start-kafka.sh" >>"$out/broker.log" 2>&1
+    start_own_broker "$out/broker.log"
 }
 
 # Waits until the consumer's log has a line matching REGEX, for at most
