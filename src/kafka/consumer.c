@@ -149,8 +149,21 @@ int kafka_consumer_new(const struct config *cfg,
                        int stop_at_end, struct kafka_consumer **out, char *err,
                        size_t errlen)
 {
-    static const char *const defaults[] = {
-        "enable.partition.eof", "true", "auto.offset.reset", "earliest", NULL};
+    /*
+     * Offsets are stored once a message is handled, not when it is read,
+     * so a crash replays it rather than skipping its dead letter. A topic
+     * that does not exist yet is looked for again every five seconds
+     * (librdkafka's default is five minutes).
+     */
+    static const char *const defaults[] = {"enable.partition.eof",
+                                           "true",
+                                           "auto.offset.reset",
+                                           "earliest",
+                                           "enable.auto.offset.store",
+                                           "false",
+                                           "topic.metadata.refresh.interval.ms",
+                                           "5000",
+                                           NULL};
     const char *const group[] = {"group.id", cfg->group_id, NULL};
     struct kafka_consumer *c = calloc(1, sizeof(*c));
     rd_kafka_topic_partition_list_t *topics = NULL;
