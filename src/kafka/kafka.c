@@ -266,11 +266,6 @@ void kafka_producer_counts(const struct kafka_producer *p,
     *in_flight = p->queued - p->delivered - p->failed;
 }
 
-rd_kafka_t *kafka_producer_handle(struct kafka_producer *p)
-{
-    return p->rk;
-}
-
 void kafka_producer_free(struct kafka_producer *p)
 {
     if (!p)

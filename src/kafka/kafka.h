@@ -92,9 +92,6 @@ void kafka_producer_counts(const struct kafka_producer *p,
                            unsigned long long *failed,
                            unsigned long long *in_flight);
 
-/* The underlying handle, for the embedded broker. */
-rd_kafka_t *kafka_producer_handle(struct kafka_producer *p);
-
 /* Frees p; call kafka_producer_drain() first to lose nothing. */
 void kafka_producer_free(struct kafka_producer *p);
 
