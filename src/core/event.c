@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Event decoding with jansson: size and emptiness checks first, then the
- * JSON parse (which also rejects invalid UTF-8 and deep nesting), then a
- * type check of every known field. Unknown fields are ignored; unknown
- * event types are valid and become EVENT_OTHER.
+ * Event decoding. Size and emptiness checks come first. A flat object,
+ * the shape every producer sends, is then read in one pass over the bytes
+ * (event_scan_*), with no tree and no allocation; anything that pass does
+ * not fully understand (nesting, escapes, reals, a wrong type, bad JSON)
+ * is handed to jansson (event_decode_full), which gives the verdict and
+ * the reason. Both readers check fields against one table, event_keys.
+ * Unknown fields are ignored; unknown event types are valid and become
+ * EVENT_OTHER.
  */
 #include "core/event.h"
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,20 +27,513 @@
 static const char *const event_names[EVENT_TYPE_COUNT] = {
     "dice_roll", "encounter", "spell_cast", "other"};
 
-/* Optional fields that must be strings when present and not null. */
-static const char *const event_string_fields[] = {
-    "timestamp", "dice_type",    "context",  "spell_name", "target",
-    "effect",    "monster_type", "location", "event_id",   "campaign",
-    "character", "played_by",    "notation", "advantage"};
+/* What a known field must hold when present and not null. */
+enum event_kind {
+    EVENT_K_NAME,    /* a non-empty string, and never absent or null */
+    EVENT_K_STRING,  /* a string */
+    EVENT_K_INT,     /* an integer within EVENT_MAX_NUMBER */
+    EVENT_K_BOOL,    /* true or false */
+    EVENT_K_SESSION, /* a string or an integer */
+    EVENT_K_NATURAL  /* an integer 1..20 */
+};
 
-/* Optional fields that must be integers when present and not null. */
-static const char *const event_int_fields[] = {
-    "roll_result", "total", "modifier", "initiative_order", "level"};
+/* The string fields an event keeps, in struct event's order. */
+enum event_text {
+    EVENT_T_TYPE,
+    EVENT_T_PLAYER,
+    EVENT_T_TIMESTAMP,
+    EVENT_T_DICE,
+    EVENT_T_CONTEXT,
+    EVENT_T_SPELL,
+    EVENT_T_MONSTER,
+    EVENT_T_COUNT,
+    EVENT_T_NONE = -1
+};
 
-/* Optional fields that must be booleans when present and not null. */
-static const char *const event_bool_fields[] = {"discarded", "crit"};
+/* The integer fields an event keeps. */
+enum event_num {
+    EVENT_N_ROLL,
+    EVENT_N_TOTAL,
+    EVENT_N_MODIFIER,
+    EVENT_N_NATURAL,
+    EVENT_N_NONE = -1
+};
 
-#define EVENT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+struct event_key {
+    const char *name;
+    size_t len;
+    enum event_kind kind;
+    enum event_text text; /* where a kept string goes */
+    enum event_num num;   /* where a kept integer goes */
+};
+
+#define EVENT_KEY(name, kind, text, num)                                       \
+    {                                                                          \
+        name, sizeof(name) - 1, kind, text, num                                \
+    }
+
+/*
+ * Every known field, in the order the full parse checks them (so that of
+ * several bad fields the same one is named). event_type and player are
+ * checked first, apart.
+ */
+static const struct event_key event_keys[] = {
+    EVENT_KEY("player", EVENT_K_NAME, EVENT_T_PLAYER, EVENT_N_NONE),
+    EVENT_KEY("event_type", EVENT_K_NAME, EVENT_T_TYPE, EVENT_N_NONE),
+    EVENT_KEY("timestamp", EVENT_K_STRING, EVENT_T_TIMESTAMP, EVENT_N_NONE),
+    EVENT_KEY("dice_type", EVENT_K_STRING, EVENT_T_DICE, EVENT_N_NONE),
+    EVENT_KEY("context", EVENT_K_STRING, EVENT_T_CONTEXT, EVENT_N_NONE),
+    EVENT_KEY("spell_name", EVENT_K_STRING, EVENT_T_SPELL, EVENT_N_NONE),
+    EVENT_KEY("target", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("effect", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("monster_type", EVENT_K_STRING, EVENT_T_MONSTER, EVENT_N_NONE),
+    EVENT_KEY("location", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("event_id", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("campaign", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("character", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("played_by", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("notation", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("advantage", EVENT_K_STRING, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("roll_result", EVENT_K_INT, EVENT_T_NONE, EVENT_N_ROLL),
+    EVENT_KEY("total", EVENT_K_INT, EVENT_T_NONE, EVENT_N_TOTAL),
+    EVENT_KEY("modifier", EVENT_K_INT, EVENT_T_NONE, EVENT_N_MODIFIER),
+    EVENT_KEY("initiative_order", EVENT_K_INT, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("level", EVENT_K_INT, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("discarded", EVENT_K_BOOL, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("crit", EVENT_K_BOOL, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("session", EVENT_K_SESSION, EVENT_T_NONE, EVENT_N_NONE),
+    EVENT_KEY("natural", EVENT_K_NATURAL, EVENT_T_NONE, EVENT_N_NATURAL)};
+
+#define EVENT_NKEYS (sizeof(event_keys) / sizeof(event_keys[0]))
+
+/* The known field named by the len bytes at name, or NULL. */
+static const struct event_key *event_key_find(const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < EVENT_NKEYS; i++)
+        if (event_keys[i].len == len && event_keys[i].name[0] == name[0] &&
+            memcmp(event_keys[i].name, name, len) == 0)
+            return &event_keys[i];
+    return NULL;
+}
+
+static char **event_text_slot(struct event *ev, enum event_text i)
+{
+    switch (i) {
+    case EVENT_T_TYPE:
+        return &ev->type_name;
+    case EVENT_T_PLAYER:
+        return &ev->player;
+    case EVENT_T_TIMESTAMP:
+        return &ev->timestamp;
+    case EVENT_T_DICE:
+        return &ev->dice_type;
+    case EVENT_T_CONTEXT:
+        return &ev->context;
+    case EVENT_T_SPELL:
+        return &ev->spell_name;
+    default:
+        return &ev->monster_type;
+    }
+}
+
+/* Sets the integer field num of ev to v. */
+static void event_set_num(struct event *ev, enum event_num num, long long v)
+{
+    switch (num) {
+    case EVENT_N_ROLL:
+        ev->has_roll_result = 1;
+        ev->roll_result = v;
+        break;
+    case EVENT_N_TOTAL:
+        ev->has_total = 1;
+        ev->total = v;
+        break;
+    case EVENT_N_MODIFIER:
+        ev->has_modifier = 1;
+        ev->modifier = v;
+        break;
+    case EVENT_N_NATURAL:
+        ev->has_natural = 1;
+        ev->natural = (int)v;
+        break;
+    default:
+        break;
+    }
+}
+
+/*
+ * Copies the kept strings (src[i] of len[i] bytes, NULL when absent) into
+ * the event's own storage. Returns 0 or EVENT_ENOMEM.
+ */
+static int event_keep(struct event *ev, const char *const src[EVENT_T_COUNT],
+                      const size_t len[EVENT_T_COUNT])
+{
+    size_t need = 0, at = 0;
+    char *mem = ev->store;
+    int i;
+
+    for (i = 0; i < EVENT_T_COUNT; i++)
+        if (src[i])
+            need += len[i] + 1;
+    if (need > sizeof(ev->store)) {
+        ev->heap = malloc(need);
+        if (!ev->heap)
+            return EVENT_ENOMEM;
+        mem = ev->heap;
+    }
+    for (i = 0; i < EVENT_T_COUNT; i++) {
+        if (!src[i])
+            continue;
+        memcpy(mem + at, src[i], len[i]);
+        mem[at + len[i]] = '\0';
+        *event_text_slot(ev, (enum event_text)i) = mem + at;
+        at += len[i] + 1;
+    }
+    return 0;
+}
+
+static void event_set_type(struct event *ev)
+{
+    int i;
+
+    ev->type = EVENT_OTHER;
+    for (i = 0; i < EVENT_OTHER; i++)
+        if (strcmp(ev->type_name, event_names[i]) == 0)
+            ev->type = (enum event_type)i;
+}
+
+/* ---- the one-pass reader of flat objects ---------------------------- */
+
+/* Members of a flat object the one-pass reader handles; more go to jansson. */
+#define EVENT_SCAN_MEMBERS 32
+/* Digits of an integer it reads; longer ones go to jansson. */
+#define EVENT_SCAN_DIGITS 18
+
+enum event_scan_kind {
+    EVENT_V_STRING,
+    EVENT_V_INT,
+    EVENT_V_TRUE,
+    EVENT_V_FALSE,
+    EVENT_V_NULL
+};
+
+struct event_member {
+    const char *key;
+    size_t keylen;
+    enum event_scan_kind kind;
+    const char *str; /* EVENT_V_STRING: the bytes between the quotes */
+    size_t len;
+    long long num; /* EVENT_V_INT */
+};
+
+struct event_scan {
+    const unsigned char *p;
+    const unsigned char *end;
+    struct event_member m[EVENT_SCAN_MEMBERS];
+    size_t n;
+};
+
+static void event_scan_space(struct event_scan *s)
+{
+    while (s->p < s->end && *s->p <= ' ' &&
+           (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+#define EVENT_ONES 0x0101010101010101ULL
+#define EVENT_HIGHS 0x8080808080808080ULL
+
+/*
+ * What the bytes from c to end hold that a plain string may not: bit 0 is
+ * set for a control byte or a backslash, bit 1 for a byte of a multibyte
+ * UTF-8 sequence. Eight bytes at a time, with the word tricks for "has a
+ * byte below n" and "has a zero byte", which are exact for "any".
+ */
+static unsigned event_scan_odd(const unsigned char *c, const unsigned char *end)
+{
+    unsigned char tail[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};
+    uint64_t w, bs, any = 0, high = 0;
+
+    while (c < end) {
+        if (end - c >= 8) {
+            memcpy(&w, c, sizeof(w));
+            c += 8;
+        } else {
+            /* The last bytes, padded with plain ones. */
+            memcpy(tail, c, (size_t)(end - c));
+            memcpy(&w, tail, sizeof(w));
+            c = end;
+        }
+        bs = w ^ (EVENT_ONES * '\\');
+        any |= ((w - EVENT_ONES * 0x20) & ~w) | ((bs - EVENT_ONES) & ~bs);
+        high |= w;
+    }
+    /* A high byte also trips the first test: it is told apart later. */
+    if (high & EVENT_HIGHS)
+        return 3u;
+    return any & EVENT_HIGHS ? 1u : 0u;
+}
+
+/*
+ * Length of the UTF-8 sequence at p (before end) when it is one that
+ * jansson accepts too: no overlong form, no surrogate, nothing past
+ * U+10FFFF; 0 otherwise.
+ */
+static size_t event_scan_utf8(const unsigned char *p, const unsigned char *end)
+{
+    size_t n, i;
+    unsigned long cp;
+
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        n = 2;
+        cp = p[0] & 0x1Fu;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        n = 3;
+        cp = p[0] & 0x0Fu;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        n = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xC0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
+/*
+ * A string without escapes or control bytes, at the opening quote; its
+ * bytes go to *str and *len. Returns 0, or -1 for anything else. A quote
+ * after a backslash ends the search early, but the backslash before it is
+ * then found, and an escape means -1 anyway.
+ */
+static int event_scan_string(struct event_scan *s, const char **str,
+                             size_t *len)
+{
+    const unsigned char *q, *c;
+    unsigned odd = 0;
+    size_t n;
+
+    if (s->p >= s->end || *s->p != '"')
+        return -1;
+    s->p++;
+    q = memchr(s->p, '"', (size_t)(s->end - s->p));
+    if (!q)
+        return -1;
+    odd = event_scan_odd(s->p, q);
+    if (odd & 2u) {
+        /* Multibyte text: checked a byte at a time. */
+        for (c = s->p; c < q; c++)
+            if (*c < 0x20 || *c == '\\')
+                return -1;
+    } else if (odd & 1u) {
+        return -1;
+    }
+    for (c = s->p; odd && c < q; c += n) {
+        n = *c < 0x80 ? 1 : event_scan_utf8(c, q);
+        if (n == 0)
+            return -1;
+    }
+    *str = (const char *)s->p;
+    *len = (size_t)(q - s->p);
+    s->p = q + 1;
+    return 0;
+}
+
+/* An integer as JSON writes it, short enough not to overflow; 0 or -1. */
+static int event_scan_int(struct event_scan *s, long long *out)
+{
+    const unsigned char *start;
+    long long v = 0;
+    int neg = 0;
+
+    if (s->p < s->end && *s->p == '-') {
+        neg = 1;
+        s->p++;
+    }
+    start = s->p;
+    if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+        return -1;
+    if (*s->p == '0' && s->p + 1 < s->end && s->p[1] >= '0' && s->p[1] <= '9')
+        return -1;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+        if (s->p - start == EVENT_SCAN_DIGITS)
+            return -1;
+        v = v * 10 + (*s->p++ - '0');
+    }
+    /* A fraction or exponent makes it a real: jansson's to judge. */
+    if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E'))
+        return -1;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+static int event_scan_word(struct event_scan *s, const char *word, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return -1;
+    s->p += n;
+    return 0;
+}
+
+static int event_scan_value(struct event_scan *s, struct event_member *m)
+{
+    if (s->p >= s->end)
+        return -1;
+    switch (*s->p) {
+    case '"':
+        m->kind = EVENT_V_STRING;
+        return event_scan_string(s, &m->str, &m->len);
+    case 't':
+        m->kind = EVENT_V_TRUE;
+        return event_scan_word(s, "true", 4);
+    case 'f':
+        m->kind = EVENT_V_FALSE;
+        return event_scan_word(s, "false", 5);
+    case 'n':
+        m->kind = EVENT_V_NULL;
+        return event_scan_word(s, "null", 4);
+    default:
+        m->kind = EVENT_V_INT;
+        return event_scan_int(s, &m->num);
+    }
+}
+
+/* Whether two members of s share a key, which jansson refuses. */
+static int event_scan_repeats(const struct event_scan *s)
+{
+    size_t i, j;
+
+    for (i = 0; i < s->n; i++)
+        for (j = i + 1; j < s->n; j++)
+            if (s->m[i].keylen == s->m[j].keylen &&
+                memcmp(s->m[i].key, s->m[j].key, s->m[i].keylen) == 0)
+                return 1;
+    return 0;
+}
+
+/*
+ * Reads a whole input that is one flat object into s->m. Returns 0, or
+ * -1 when the input is anything else (which may still be valid JSON).
+ */
+static int event_scan_object(struct event_scan *s)
+{
+    struct event_member *m;
+
+    event_scan_space(s);
+    if (s->p >= s->end || *s->p++ != '{')
+        return -1;
+    event_scan_space(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+    } else {
+        for (;;) {
+            if (s->n == EVENT_SCAN_MEMBERS)
+                return -1;
+            m = &s->m[s->n++];
+            if (event_scan_string(s, &m->key, &m->keylen))
+                return -1;
+            event_scan_space(s);
+            if (s->p >= s->end || *s->p++ != ':')
+                return -1;
+            event_scan_space(s);
+            if (event_scan_value(s, m))
+                return -1;
+            event_scan_space(s);
+            if (s->p < s->end && *s->p == ',') {
+                s->p++;
+                event_scan_space(s);
+                continue;
+            }
+            if (s->p < s->end && *s->p == '}') {
+                s->p++;
+                break;
+            }
+            return -1;
+        }
+    }
+    event_scan_space(s);
+    return s->p == s->end && !event_scan_repeats(s) ? 0 : -1;
+}
+
+/*
+ * Whether member m holds what the full parse accepts for the known field
+ * k; a null counts as absent, as there.
+ */
+static int event_member_ok(const struct event_member *m,
+                           const struct event_key *k)
+{
+    int null = m->kind == EVENT_V_NULL;
+
+    switch (k->kind) {
+    case EVENT_K_NAME:
+        return m->kind == EVENT_V_STRING && m->len > 0;
+    case EVENT_K_STRING:
+        return null || m->kind == EVENT_V_STRING;
+    case EVENT_K_INT:
+        return null || (m->kind == EVENT_V_INT && m->num <= EVENT_MAX_NUMBER &&
+                        m->num >= -EVENT_MAX_NUMBER);
+    case EVENT_K_BOOL:
+        return null || m->kind == EVENT_V_TRUE || m->kind == EVENT_V_FALSE;
+    case EVENT_K_SESSION:
+        return null || m->kind == EVENT_V_STRING || m->kind == EVENT_V_INT;
+    default:
+        return null || (m->kind == EVENT_V_INT && m->num >= 1 && m->num <= 20);
+    }
+}
+
+/*
+ * Decodes a flat object in one pass. Returns 0 with *ev filled, 1 when
+ * the input needs the full parse, or EVENT_ENOMEM.
+ */
+static int event_decode_flat(const void *buf, size_t len, struct event *ev)
+{
+    struct event_scan s;
+    const char *text[EVENT_T_COUNT] = {NULL};
+    size_t textlen[EVENT_T_COUNT] = {0};
+    const struct event_member *m;
+    const struct event_key *k;
+
+    s.p = buf;
+    s.end = s.p + len;
+    s.n = 0;
+    if (event_scan_object(&s))
+        return 1;
+    for (m = s.m; m < s.m + s.n; m++) {
+        k = event_key_find(m->key, m->keylen);
+        if (!k)
+            continue;
+        if (!event_member_ok(m, k))
+            return 1;
+        if (m->kind == EVENT_V_STRING && k->text != EVENT_T_NONE) {
+            text[k->text] = m->str;
+            textlen[k->text] = m->len;
+        }
+        if (m->kind == EVENT_V_INT)
+            event_set_num(ev, k->num, m->num);
+        if (m->kind == EVENT_V_TRUE && strcmp(k->name, "discarded") == 0)
+            ev->discarded = 1;
+    }
+    /* No player or no type: the full parse says which. */
+    if (!text[EVENT_T_PLAYER] || !text[EVENT_T_TYPE])
+        return 1;
+    if (event_keep(ev, text, textlen))
+        return EVENT_ENOMEM;
+    event_set_type(ev);
+    return 0;
+}
+
+/* ---- the full parse ------------------------------------------------- */
 
 /* Returns the member or NULL when absent or JSON null. */
 static json_t *event_get(json_t *obj, const char *key)
@@ -44,101 +543,84 @@ static json_t *event_get(json_t *obj, const char *key)
     return json_is_null(v) ? NULL : v;
 }
 
-static int event_check_types(json_t *obj, char *why, size_t whylen)
+/* Checks the known field k of obj; 0 or EVENT_EFIELD with a reason. */
+static int event_check_field(json_t *obj, const struct event_key *k, char *why,
+                             size_t whylen)
 {
-    size_t i;
-    json_t *v;
-
-    for (i = 0; i < EVENT_COUNT(event_string_fields); i++) {
-        v = event_get(obj, event_string_fields[i]);
-        if (v && !json_is_string(v))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not a string",
-                              event_string_fields[i]);
-    }
-    for (i = 0; i < EVENT_COUNT(event_int_fields); i++) {
-        v = event_get(obj, event_int_fields[i]);
-        if (v && !json_is_integer(v))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not an integer",
-                              event_int_fields[i]);
-        if (v && (json_integer_value(v) > EVENT_MAX_NUMBER ||
-                  json_integer_value(v) < -EVENT_MAX_NUMBER))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is out of range",
-                              event_int_fields[i]);
-    }
-    for (i = 0; i < EVENT_COUNT(event_bool_fields); i++) {
-        v = event_get(obj, event_bool_fields[i]);
-        if (v && !json_is_boolean(v))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not a boolean",
-                              event_bool_fields[i]);
-    }
-    v = event_get(obj, "session");
-    if (v && !json_is_string(v) && !json_is_integer(v))
-        return errbuf_set(EVENT_EFIELD, why, whylen,
-                          "field 'session' is not a string or integer");
-    v = event_get(obj, "natural");
-    if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
-              json_integer_value(v) > 20))
-        return errbuf_set(EVENT_EFIELD, why, whylen,
-                          "field 'natural' is not an integer 1..20");
-    return 0;
-}
-
-/* Copies a string member into *dst; absent leaves NULL. */
-static int event_copy(json_t *obj, const char *key, char **dst)
-{
-    json_t *v = event_get(obj, key);
+    json_t *v = event_get(obj, k->name);
+    json_int_t n = json_integer_value(v);
 
     if (!v)
         return 0;
-    *dst = strdup(json_string_value(v));
-    return *dst ? 0 : EVENT_ENOMEM;
+    switch (k->kind) {
+    case EVENT_K_STRING:
+        if (!json_is_string(v))
+            return errbuf_set(EVENT_EFIELD, why, whylen,
+                              "field '%s' is not a string", k->name);
+        return 0;
+    case EVENT_K_INT:
+        if (!json_is_integer(v))
+            return errbuf_set(EVENT_EFIELD, why, whylen,
+                              "field '%s' is not an integer", k->name);
+        if (n > EVENT_MAX_NUMBER || n < -EVENT_MAX_NUMBER)
+            return errbuf_set(EVENT_EFIELD, why, whylen,
+                              "field '%s' is out of range", k->name);
+        return 0;
+    case EVENT_K_BOOL:
+        if (!json_is_boolean(v))
+            return errbuf_set(EVENT_EFIELD, why, whylen,
+                              "field '%s' is not a boolean", k->name);
+        return 0;
+    case EVENT_K_SESSION:
+        if (!json_is_string(v) && !json_is_integer(v))
+            return errbuf_set(EVENT_EFIELD, why, whylen,
+                              "field '%s' is not a string or integer", k->name);
+        return 0;
+    case EVENT_K_NATURAL:
+        if (!json_is_integer(v) || n < 1 || n > 20)
+            return errbuf_set(EVENT_EFIELD, why, whylen,
+                              "field '%s' is not an integer 1..20", k->name);
+        return 0;
+    default:
+        return 0; /* names are checked apart, by event_check_text() */
+    }
 }
 
-static void event_copy_int(json_t *obj, const char *key, int *has,
-                           long long *dst)
+static int event_check_types(json_t *obj, char *why, size_t whylen)
 {
-    json_t *v = event_get(obj, key);
+    size_t i;
+    int rc;
 
-    if (v) {
-        *has = 1;
-        *dst = (long long)json_integer_value(v);
+    for (i = 0; i < EVENT_NKEYS; i++) {
+        rc = event_check_field(obj, &event_keys[i], why, whylen);
+        if (rc)
+            return rc;
     }
+    return 0;
 }
 
 static int event_fill(json_t *obj, struct event *ev)
 {
-    const char *type = json_string_value(json_object_get(obj, "event_type"));
+    const char *text[EVENT_T_COUNT] = {NULL};
+    size_t textlen[EVENT_T_COUNT] = {0};
+    const struct event_key *k;
     json_t *v;
-    int i;
-    int rc = 0;
 
-    ev->type = EVENT_OTHER;
-    for (i = 0; i < EVENT_OTHER; i++)
-        if (strcmp(type, event_names[i]) == 0)
-            ev->type = (enum event_type)i;
-
-    rc |= event_copy(obj, "event_type", &ev->type_name);
-    rc |= event_copy(obj, "player", &ev->player);
-    rc |= event_copy(obj, "timestamp", &ev->timestamp);
-    rc |= event_copy(obj, "dice_type", &ev->dice_type);
-    rc |= event_copy(obj, "context", &ev->context);
-    rc |= event_copy(obj, "spell_name", &ev->spell_name);
-    rc |= event_copy(obj, "monster_type", &ev->monster_type);
-    if (rc)
-        return EVENT_ENOMEM;
-
-    event_copy_int(obj, "roll_result", &ev->has_roll_result, &ev->roll_result);
-    event_copy_int(obj, "total", &ev->has_total, &ev->total);
-    event_copy_int(obj, "modifier", &ev->has_modifier, &ev->modifier);
-    v = event_get(obj, "natural");
-    if (v) {
-        ev->has_natural = 1;
-        ev->natural = (int)json_integer_value(v);
+    for (k = event_keys; k < event_keys + EVENT_NKEYS; k++) {
+        v = event_get(obj, k->name);
+        if (!v)
+            continue;
+        /* A string with an escaped NUL is kept up to it, as C sees it. */
+        if (k->text != EVENT_T_NONE) {
+            text[k->text] = json_string_value(v);
+            textlen[k->text] = strlen(text[k->text]);
+        }
+        if (json_is_integer(v))
+            event_set_num(ev, k->num, (long long)json_integer_value(v));
     }
+    if (event_keep(ev, text, textlen))
+        return EVENT_ENOMEM;
+    event_set_type(ev);
     ev->discarded = json_is_true(json_object_get(obj, "discarded"));
     return 0;
 }
@@ -157,14 +639,17 @@ static int event_check_text(json_t *obj, const char *key, int err, char *why,
     return 0;
 }
 
-int event_decode(const void *buf, size_t len, struct event *ev, char *why,
-                 size_t whylen)
+/* Empties ev but for the bytes of its inline store, which hold nothing. */
+static void event_zero(struct event *ev)
 {
-    json_error_t jerr;
-    json_t *root;
-    int rc;
+    memset(ev, 0, offsetof(struct event, store));
+}
 
-    memset(ev, 0, sizeof(*ev));
+/* The checks both readers share; 0 when buf may be decoded. */
+static int event_precheck(const void *buf, size_t len, struct event *ev,
+                          char *why, size_t whylen)
+{
+    event_zero(ev);
     if (whylen)
         why[0] = '\0';
     if (buf == NULL || len == 0)
@@ -173,7 +658,18 @@ int event_decode(const void *buf, size_t len, struct event *ev, char *why,
         return errbuf_set(EVENT_ETOOBIG, why, whylen,
                           "value of %zu bytes is over the %d byte limit", len,
                           EVENT_MAX_BYTES);
+    return 0;
+}
 
+int event_decode_full(const void *buf, size_t len, struct event *ev, char *why,
+                      size_t whylen)
+{
+    json_error_t jerr;
+    json_t *root;
+    int rc = event_precheck(buf, len, ev, why, whylen);
+
+    if (rc)
+        return rc;
     /* A repeated key would let two readers see two different events. */
     root =
         json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
@@ -206,16 +702,25 @@ out:
     return rc;
 }
 
+int event_decode(const void *buf, size_t len, struct event *ev, char *why,
+                 size_t whylen)
+{
+    int rc = event_precheck(buf, len, ev, why, whylen);
+
+    if (rc)
+        return rc;
+    rc = event_decode_flat(buf, len, ev);
+    if (rc == EVENT_ENOMEM)
+        return errbuf_set(rc, why, whylen, "out of memory");
+    if (rc == 0)
+        return 0;
+    return event_decode_full(buf, len, ev, why, whylen);
+}
+
 void event_clear(struct event *ev)
 {
-    free(ev->type_name);
-    free(ev->player);
-    free(ev->timestamp);
-    free(ev->dice_type);
-    free(ev->context);
-    free(ev->spell_name);
-    free(ev->monster_type);
-    memset(ev, 0, sizeof(*ev));
+    free(ev->heap);
+    event_zero(ev);
 }
 
 int event_natural_d20(const struct event *ev)

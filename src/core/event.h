@@ -33,10 +33,14 @@ enum event_err {
     EVENT_ENOMEM = -8
 };
 
+/* Bytes of an event's strings kept inside it before it allocates. */
+#define EVENT_INLINE_BYTES 256
+
 /*
  * One decoded event. Strings are NUL-terminated copies owned by the event
  * (freed by event_clear()); a NULL string means the field was absent.
- * Integers come with a has_ flag.
+ * Integers come with a has_ flag. The copies live in store, or in heap
+ * when they do not fit: most events need no allocation at all.
  */
 struct event {
     enum event_type type;
@@ -56,6 +60,8 @@ struct event {
     int has_natural; /* natural d20 face per the rule in event_natural_d20 */
     int natural;
     int discarded;
+    char *heap; /* the strings when they outgrow store; else NULL */
+    char store[EVENT_INLINE_BYTES];
 };
 
 /*
@@ -64,9 +70,21 @@ struct event {
  * On failure returns a negative enum event_err, leaves *ev empty, and
  * writes a one-line human reason into why (always NUL-terminated when
  * whylen > 0).
+ *
+ * A flat object of plain strings, integers, booleans and nulls (what
+ * producers send) is read in one pass without building a JSON tree; any
+ * other input, the refused ones included, goes through event_decode_full(),
+ * so the two always agree.
  */
 int event_decode(const void *buf, size_t len, struct event *ev, char *why,
                  size_t whylen);
+
+/*
+ * The same contract as event_decode(), always through a full JSON parse
+ * (jansson). It is the reference the one-pass reader is tested against.
+ */
+int event_decode_full(const void *buf, size_t len, struct event *ev, char *why,
+                      size_t whylen);
 
 /* Frees the strings of ev and zeroes it. Safe on a zeroed event. */
 void event_clear(struct event *ev);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for event decoding: the input is one Kafka message
- * value, and also, split at line ends, a stream of them. Every event that
- * decodes is counted into one statistics table, which is then rendered as
- * the API's JSON and as metrics, and checkpointed and reloaded.
+ * value, and also, split at line ends, a stream of them. Each is decoded
+ * both by event_decode() and by the full jansson parse, which must agree
+ * on the verdict, the reason and every field. Every event that decodes is
+ * counted into one statistics table, which is then rendered as the API's
+ * JSON and as metrics, and checkpointed and reloaded.
  */
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +16,45 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int fuzz_same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Stops the run unless a and b are the same event. */
+static void fuzz_event_same(const struct event *a, const struct event *b)
+{
+    if (a->type != b->type || !fuzz_same_text(a->type_name, b->type_name) ||
+        !fuzz_same_text(a->player, b->player) ||
+        !fuzz_same_text(a->timestamp, b->timestamp) ||
+        !fuzz_same_text(a->dice_type, b->dice_type) ||
+        !fuzz_same_text(a->context, b->context) ||
+        !fuzz_same_text(a->spell_name, b->spell_name) ||
+        !fuzz_same_text(a->monster_type, b->monster_type))
+        fuzz_fail("the one-pass and full readers differ on a string");
+    if (a->has_roll_result != b->has_roll_result ||
+        a->roll_result != b->roll_result || a->has_total != b->has_total ||
+        a->total != b->total || a->has_modifier != b->has_modifier ||
+        a->modifier != b->modifier || a->has_natural != b->has_natural ||
+        a->natural != b->natural || a->discarded != b->discarded)
+        fuzz_fail("the one-pass and full readers differ on a number");
+}
+
+/* Decodes the value with the full parse and compares the verdicts. */
+static void fuzz_event_compare(const uint8_t *data, size_t size, int rc,
+                               const struct event *ev, const char *why)
+{
+    struct event full;
+    char fullwhy[256];
+    int frc = event_decode_full(data, size, &full, fullwhy, sizeof(fullwhy));
+
+    if (frc != rc || (rc != 0 && strcmp(why, fullwhy) != 0))
+        fuzz_fail("the one-pass and full readers give different verdicts");
+    if (rc == 0)
+        fuzz_event_same(ev, &full);
+    event_clear(&full);
+}
+
 /* Decodes one value and counts it into t; returns whether it was valid. */
 static int fuzz_event_one(struct stats_table *t, const uint8_t *data,
                           size_t size, unsigned long long seq)
@@ -22,6 +63,7 @@ static int fuzz_event_one(struct stats_table *t, const uint8_t *data,
     char why[256];
     int rc = event_decode(data, size, &ev, why, sizeof(why));
 
+    fuzz_event_compare(data, size, rc, &ev, why);
     if (rc != 0) {
         if (rc > 0 || why[0] == '\0')
             fuzz_fail("a refused event has no reason");

@@ -4,7 +4,9 @@
  * every kind of bad value is refused with its own code, and the natural
  * d20 and damage rules hold as documented in docs/events.md.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/event.h"
 #include "unit.h"
@@ -184,6 +186,98 @@ static void test_damage_rule(void)
     event_clear(&ev);
 }
 
+/* Inputs at the edges of what the one-pass reader takes on itself. */
+static const char *const edge_inputs[] = {
+    "{\"player\":\"A\",\"event_type\":\"x\"}",
+    " \t\r\n{ \"player\" : \"A\" , \"event_type\" : \"x\" } \n",
+    "{\"player\":\"A\\u0042\",\"event_type\":\"x\"}",
+    "{\"player\":\"A\\u0000B\",\"event_type\":\"x\"}",
+    "{\"player\":\"Zo\xc3\xab\",\"event_type\":\"x\"}",
+    "{\"player\":\"\xc0\x80\",\"event_type\":\"x\"}",
+    "{\"player\":\"\xed\xa0\x80\",\"event_type\":\"x\"}",
+    "{\"player\":\"\xf4\x90\x80\x80\",\"event_type\":\"x\"}",
+    "{\"player\":\"\xf0\x9f\x90\",\"event_type\":\"x\"}",
+    "{\"player\":\"tab\there\",\"event_type\":\"x\"}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":999999999999999999}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":9223372036854775808}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":-0}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":01}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":1.0}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":1e3}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":-1000000000}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"total\":1000000001}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"natural\":0}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"natural\":null}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"session\":true}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"crit\":1}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"context\":7}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"discarded\":true}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"more\":{\"a\":[1]}}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"player\":\"B\"}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"u\":1,\"u\":1}",
+    "{\"player\":\"\",\"event_type\":\"x\"}",
+    "{\"player\":null,\"event_type\":\"x\"}",
+    "{\"event_type\":\"x\"}",
+    "{\"player\":\"A\"}",
+    "{\"player\":\"A\",\"event_type\":\"x\",}",
+    "{\"player\":\"A\",\"event_type\":\"x\"} x",
+    "{\"player\":\"A\",\"event_type\":\"x\"",
+    "\xef\xbb\xbf{\"player\":\"A\",\"event_type\":\"x\"}",
+    "{\"player\":\"A\",\"event_type\":\"x\",\"t\":tru}",
+    "{}",
+    "[]",
+};
+
+/*
+ * The one-pass reader and the full jansson parse agree on every edge
+ * input: same code, same reason, same fields.
+ */
+static void test_readers_agree(void)
+{
+    struct event a, b;
+    char why_a[256], why_b[256];
+    size_t i, len;
+    int ra, rb;
+
+    for (i = 0; i < sizeof(edge_inputs) / sizeof(edge_inputs[0]); i++) {
+        len = strlen(edge_inputs[i]);
+        ra = event_decode(edge_inputs[i], len, &a, why_a, sizeof(why_a));
+        rb = event_decode_full(edge_inputs[i], len, &b, why_b, sizeof(why_b));
+        CHECK_INT(ra, rb);
+        CHECK_STR(why_a, why_b);
+        if (ra == 0 && rb == 0) {
+            CHECK_STR(a.player, b.player);
+            CHECK_STR(a.type_name, b.type_name);
+            CHECK_INT(a.has_total, b.has_total);
+            CHECK_INT(a.total, b.total);
+            CHECK_INT(a.has_natural, b.has_natural);
+            CHECK_INT(a.discarded, b.discarded);
+        }
+        event_clear(&a);
+        event_clear(&b);
+    }
+}
+
+/* Strings longer than the inline store are kept whole, on the heap. */
+static void test_long_strings(void)
+{
+    char buf[2048];
+    char name[700];
+    struct event ev;
+
+    memset(name, 'n', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    snprintf(buf, sizeof(buf),
+             "{\"player\":\"%s\",\"event_type\":\"spell_cast\","
+             "\"spell_name\":\"%s\"}",
+             name, name);
+    CHECK_INT(decode(buf, &ev), 0);
+    CHECK_STR(ev.player, name);
+    CHECK_STR(ev.spell_name, name);
+    CHECK_INT(ev.type, EVENT_SPELL_CAST);
+    event_clear(&ev);
+}
+
 int main(void)
 {
     UNIT_RUN(test_original_dice_roll);
@@ -192,5 +286,7 @@ int main(void)
     UNIT_RUN(test_bad_values);
     UNIT_RUN(test_natural_rule);
     UNIT_RUN(test_damage_rule);
+    UNIT_RUN(test_readers_agree);
+    UNIT_RUN(test_long_strings);
     return UNIT_DONE();
 }
