@@ -549,41 +549,37 @@ static int event_check_field(json_t *obj, const struct event_key *k, char *why,
 {
     json_t *v = event_get(obj, k->name);
     json_int_t n = json_integer_value(v);
+    const char *want = NULL;
 
     if (!v)
         return 0;
     switch (k->kind) {
     case EVENT_K_STRING:
-        if (!json_is_string(v))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not a string", k->name);
-        return 0;
+        want = json_is_string(v) ? NULL : "a string";
+        break;
     case EVENT_K_INT:
-        if (!json_is_integer(v))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not an integer", k->name);
-        if (n > EVENT_MAX_NUMBER || n < -EVENT_MAX_NUMBER)
+        want = json_is_integer(v) ? NULL : "an integer";
+        if (!want && (n > EVENT_MAX_NUMBER || n < -EVENT_MAX_NUMBER))
             return errbuf_set(EVENT_EFIELD, why, whylen,
                               "field '%s' is out of range", k->name);
-        return 0;
+        break;
     case EVENT_K_BOOL:
-        if (!json_is_boolean(v))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not a boolean", k->name);
-        return 0;
+        want = json_is_boolean(v) ? NULL : "a boolean";
+        break;
     case EVENT_K_SESSION:
-        if (!json_is_string(v) && !json_is_integer(v))
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not a string or integer", k->name);
-        return 0;
+        want = json_is_string(v) || json_is_integer(v) ? NULL
+                                                       : "a string or integer";
+        break;
     case EVENT_K_NATURAL:
-        if (!json_is_integer(v) || n < 1 || n > 20)
-            return errbuf_set(EVENT_EFIELD, why, whylen,
-                              "field '%s' is not an integer 1..20", k->name);
-        return 0;
+        want =
+            json_is_integer(v) && n >= 1 && n <= 20 ? NULL : "an integer 1..20";
+        break;
     default:
-        return 0; /* names are checked apart, by event_check_text() */
+        break; /* names are checked apart, by event_check_text() */
     }
+    return want ? errbuf_set(EVENT_EFIELD, why, whylen, "field '%s' is not %s",
+                             k->name, want)
+                : 0;
 }
 
 static int event_check_types(json_t *obj, char *why, size_t whylen)
