@@ -147,7 +147,7 @@ int checkpoint_tick(struct checkpoint *cp, int handled)
     cp->since += (unsigned long long)handled;
     if (cp->since == 0)
         return 0;
-    since = cli_now() - cp->saved_at;
+    since = cli_now_coarse() - cp->saved_at;
     if (since < cp->cost * (CHECKPOINT_SHARE - 1))
         return 0;
     if (cp->since < (unsigned long long)cp->every &&

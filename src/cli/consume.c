@@ -216,10 +216,13 @@ static void consume_publish(struct consume_ctx *x)
  */
 static void consume_maybe_publish(struct consume_ctx *x)
 {
-    double since = cli_now() - x->published_at;
-    double gap = x->render_cost * (CONSUME_RENDER_SHARE - 1);
+    double since, gap;
 
-    if (!x->http || since < CONSUME_MIN_GAP_S || since < gap)
+    if (!x->http)
+        return;
+    since = cli_now_coarse() - x->published_at;
+    gap = x->render_cost * (CONSUME_RENDER_SHARE - 1);
+    if (since < CONSUME_MIN_GAP_S || since < gap)
         return;
     if (x->since_publish >= (unsigned long long)x->cfg->viz_refresh ||
         (since >= CONSUME_MAX_STALE_S &&

@@ -154,6 +154,16 @@ int kafka_consumer_new(const struct config *cfg,
      * so a crash replays it rather than skipping its dead letter. A topic
      * that does not exist yet is looked for again every five seconds
      * (librdkafka's default is five minutes).
+     *
+     * The group consumer shares one local queue between all partitions,
+     * and librdkafka stops fetching once that queue holds
+     * queued.min.messages; it looks again only about once a second. One
+     * fetch can bring 50,000 messages per partition, so the default of
+     * 100,000 would leave the consumer idle most of each second: the
+     * limit that counts here is queued.max.messages.kbytes (64 MB of
+     * messages). An empty partition in a fetch makes the broker wait
+     * fetch.wait.max.ms before answering: 100 ms rather than 500 keeps
+     * the first messages, and new ones on a quiet topic, from waiting.
      */
     static const char *const defaults[] = {"enable.partition.eof",
                                            "true",
@@ -163,6 +173,10 @@ int kafka_consumer_new(const struct config *cfg,
                                            "false",
                                            "topic.metadata.refresh.interval.ms",
                                            "5000",
+                                           "queued.min.messages",
+                                           "1000000",
+                                           "fetch.wait.max.ms",
+                                           "100",
                                            NULL};
     const char *const group[] = {"group.id", cfg->group_id, NULL};
     struct kafka_consumer *c = calloc(1, sizeof(*c));
