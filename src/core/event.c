@@ -235,45 +235,11 @@ struct event_scan {
     size_t n;
 };
 
-static void event_scan_space(struct event_scan *s)
+static inline void event_scan_space(struct event_scan *s)
 {
     while (s->p < s->end && *s->p <= ' ' &&
            (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
         s->p++;
-}
-
-#define EVENT_ONES 0x0101010101010101ULL
-#define EVENT_HIGHS 0x8080808080808080ULL
-
-/*
- * What the bytes from c to end hold that a plain string may not: bit 0 is
- * set for a control byte or a backslash, bit 1 for a byte of a multibyte
- * UTF-8 sequence. Eight bytes at a time, with the word tricks for "has a
- * byte below n" and "has a zero byte", which are exact for "any".
- */
-static unsigned event_scan_odd(const unsigned char *c, const unsigned char *end)
-{
-    unsigned char tail[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};
-    uint64_t w, bs, any = 0, high = 0;
-
-    while (c < end) {
-        if (end - c >= 8) {
-            memcpy(&w, c, sizeof(w));
-            c += 8;
-        } else {
-            /* The last bytes, padded with plain ones. */
-            memcpy(tail, c, (size_t)(end - c));
-            memcpy(&w, tail, sizeof(w));
-            c = end;
-        }
-        bs = w ^ (EVENT_ONES * '\\');
-        any |= ((w - EVENT_ONES * 0x20) & ~w) | ((bs - EVENT_ONES) & ~bs);
-        high |= w;
-    }
-    /* A high byte also trips the first test: it is told apart later. */
-    if (high & EVENT_HIGHS)
-        return 3u;
-    return any & EVENT_HIGHS ? 1u : 0u;
 }
 
 /*
@@ -312,40 +278,50 @@ static size_t event_scan_utf8(const unsigned char *p, const unsigned char *end)
 }
 
 /*
+ * What a byte is inside a string: 0 itself, 1 not allowed as it is (a
+ * control byte, or a backslash, which starts an escape), 2 the closing
+ * quote, 3 the start or rest of a multibyte UTF-8 sequence.
+ */
+static const unsigned char event_byte_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
+/*
  * A string without escapes or control bytes, at the opening quote; its
- * bytes go to *str and *len. Returns 0, or -1 for anything else. A quote
- * after a backslash ends the search early, but the backslash before it is
- * then found, and an escape means -1 anyway.
+ * bytes go to *str and *len. Returns 0, or -1 for anything else.
  */
 static int event_scan_string(struct event_scan *s, const char **str,
                              size_t *len)
 {
-    const unsigned char *q, *c;
-    unsigned odd = 0;
+    const unsigned char *q = s->p + 1;
     size_t n;
 
     if (s->p >= s->end || *s->p != '"')
         return -1;
-    s->p++;
-    q = memchr(s->p, '"', (size_t)(s->end - s->p));
-    if (!q)
-        return -1;
-    odd = event_scan_odd(s->p, q);
-    if (odd & 2u) {
-        /* Multibyte text: checked a byte at a time. */
-        for (c = s->p; c < q; c++)
-            if (*c < 0x20 || *c == '\\')
-                return -1;
-    } else if (odd & 1u) {
-        return -1;
-    }
-    for (c = s->p; odd && c < q; c += n) {
-        n = *c < 0x80 ? 1 : event_scan_utf8(c, q);
+    for (;;) {
+        while (q < s->end && event_byte_class[*q] == 0)
+            q++;
+        if (q >= s->end || event_byte_class[*q] == 1)
+            return -1;
+        if (*q == '"')
+            break;
+        n = event_scan_utf8(q, s->end);
         if (n == 0)
             return -1;
+        q += n;
     }
-    *str = (const char *)s->p;
-    *len = (size_t)(q - s->p);
+    *str = (const char *)s->p + 1;
+    *len = (size_t)(q - s->p - 1);
     s->p = q + 1;
     return 0;
 }
