@@ -51,9 +51,13 @@ struct produce_ctx {
 static void produce_progress(struct produce_ctx *x, int last)
 {
     unsigned long long d, f, q;
-    double now = cli_now();
+    double now;
 
-    if (!x->show_progress || (!last && now < x->progress_at))
+    /* Checked first: reading the clock for every event is not free. */
+    if (!x->show_progress)
+        return;
+    now = cli_now();
+    if (!last && now < x->progress_at)
         return;
     x->progress_at = now + 0.5;
     kafka_producer_counts(x->kp, &d, &f, &q);
@@ -73,12 +77,12 @@ static int produce_done(const struct produce_ctx *x)
 /* Waits, serving delivery reports, until the next event is due. */
 static void produce_pace(struct produce_ctx *x)
 {
-    double now = cli_now(), left;
+    double left;
 
     if (x->interval <= 0)
         return;
     if (x->next_at == 0)
-        x->next_at = now;
+        x->next_at = cli_now();
     x->next_at += x->interval;
     while (!cli_stop && (left = x->next_at - cli_now()) > 0)
         kafka_producer_poll(x->kp, left > 0.1 ? 100 : (int)(left * 1000) + 1);
@@ -116,15 +120,40 @@ static int produce_send_json(struct produce_ctx *x, json_t *ev)
     return rc;
 }
 
+/* The events' time stamp, written again only when the second changes. */
+struct produce_stamp {
+    time_t at;
+    char text[32];
+};
+
+static const char *produce_stamp_now(struct produce_stamp *st)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (st->text[0] == '\0' || now != st->at) {
+        gmtime_r(&now, &tm);
+        strftime(st->text, sizeof(st->text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        st->at = now;
+    }
+    return st->text;
+}
+
+/*
+ * Draws and sends simulated events. Each is written straight into one
+ * buffer on the stack, which librdkafka copies: no allocation of ours per
+ * event.
+ */
 static int produce_simulate(struct produce_ctx *x)
 {
     const struct produce_opts *o = x->o;
+    struct produce_stamp stamp = {0};
+    char value[SIM_FORMAT_SIZE(PRODUCE_MAX_NAME)];
+    struct sim_event ev;
     struct sim s;
-    char stamp[32];
-    struct tm tm;
-    time_t now;
-    json_t *ev;
+    size_t len;
     long long i;
+    int rc;
 
     sim_init(&s, o->nplayers ? o->players : sim_default_players,
              o->nplayers ? o->nplayers : sim_default_nplayers, o->seed);
@@ -133,15 +162,15 @@ static int produce_simulate(struct produce_ctx *x)
             produce_pace(x);
         if (cli_stop)
             break;
-        now = time(NULL);
-        gmtime_r(&now, &tm);
-        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        ev = sim_next(&s, stamp);
-        if (!ev || produce_send_json(x, ev)) {
-            json_decref(ev);
+        sim_draw(&s, &ev);
+        rc = sim_format(&ev, produce_stamp_now(&stamp), value, sizeof(value),
+                        &len);
+        if (rc) {
+            log_error("cannot write an event: %s", sim_strerror(rc));
             return -1;
         }
-        json_decref(ev);
+        if (produce_send(x, ev.player, value, len))
+            return -1;
     }
     return 0;
 }
