@@ -10,8 +10,9 @@ It measures, on a real broker on loopback:
   3. producer throughput: dndtrack produce against kcat -P -l, alternated;
   4. the delay from a send to the figure on the dashboard's stream, at
      1,000 events/s, with VIZ_REFRESH_MESSAGES at 1 and at 5;
-  5. peak resident memory of dndtrack consume -e over 10, 1,000 and
-     100,000 players, and the bytes per player from the slope;
+  5. peak resident memory of dndtrack consume -e over the same number of
+     events spread over 10, 1,000 and 100,000 players, and the bytes per
+     player from the slope;
   6. CPU seconds per million events of both consumers, from step 2.
 
 It prints a table against the targets and writes every figure as JSON.
@@ -186,7 +187,7 @@ class Bench:
                 "latency_rate": args.latency_rate,
                 "latency_seconds": args.latency_seconds,
                 "memory_players": args.players,
-                "memory_events_per_player": 10,
+                "memory_events": 10 * max(args.players),
             },
             "host": self.host_info(),
             "metrics": {},
@@ -533,10 +534,15 @@ class Bench:
     def step_memory(self):
         """5: peak RSS of consume -e by number of players."""
         rows = []
+        # Every run reads as many events (10 for each player of the
+        # largest run), so that what differs between runs is the players
+        # alone, not the messages librdkafka holds in its queue.
+        events = self.result["params"]["memory_events"]
         for players in self.args.players:
             topic = self.new_topic(f"mem{players}")
             path = os.path.join(self.work, f"players-{players}.tsv")
-            count = write_players(path, players, 10, self.seed)
+            count = write_players(path, players, events // players,
+                                  self.seed)
             self.produce_kcat(topic, path, count,
                               ["-X", "compression.type=lz4"])
             os.unlink(path)

@@ -84,6 +84,23 @@ static void kafka_consumer_remember(struct kafka_consumer *c,
     }
 }
 
+/*
+ * The first offset of partition p, or RD_KAFKA_OFFSET_BEGINNING when the
+ * broker cannot say. Assigning a logical offset makes librdkafka look it
+ * up itself, and it retries those lookups only every 500 ms: every
+ * partition but the first usually waits that long before its first fetch.
+ */
+static int64_t kafka_consumer_first(struct kafka_consumer *c, const char *topic,
+                                    int32_t p)
+{
+    int64_t lo, hi;
+
+    if (rd_kafka_query_watermark_offsets(c->rk, topic, p, &lo, &hi, 5000) ||
+        lo < 0)
+        return RD_KAFKA_OFFSET_BEGINNING;
+    return lo;
+}
+
 /* Takes the partitions at the offsets the caller's saved state gives. */
 static void kafka_consumer_assign(struct kafka_consumer *c,
                                   rd_kafka_topic_partition_list_t *parts)
@@ -105,6 +122,9 @@ static void kafka_consumer_assign(struct kafka_consumer *c,
         parts->elems[i].offset = c->hooks.assigned
                                      ? c->hooks.assigned(c->hooks.arg, p)
                                      : RD_KAFKA_OFFSET_BEGINNING;
+        if (parts->elems[i].offset == RD_KAFKA_OFFSET_BEGINNING)
+            parts->elems[i].offset =
+                kafka_consumer_first(c, parts->elems[i].topic, p);
         log_info("assigned %s [%d] from offset %lld", parts->elems[i].topic,
                  (int)p, (long long)parts->elems[i].offset);
     }
