@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Checkpoint implementation. Figures travel as the JSON of stats_save();
- * a partition's row holds them with its counts and next offset, so one
- * row is always self-consistent.
+ * Checkpoint implementation. Each player travels as the JSON of
+ * stats_save_player() in a row of its own; a partition's row holds its
+ * counts and next offset. A checkpoint writes the changed players and
+ * the partition's row in one transaction, so the file is always
+ * self-consistent.
  */
 #include "cli/checkpoint.h"
 
@@ -37,35 +39,76 @@ int checkpoint_open(struct checkpoint *cp, const struct config *cfg, int reset,
     return 0;
 }
 
-int64_t checkpoint_restore(struct checkpoint *cp, int32_t partition)
+/* What restoring one partition's players needs, and why it failed. */
+struct checkpoint_restoring {
+    struct checkpoint *cp;
+    int32_t partition;
+    char why[256];
+};
+
+/* Restores one saved player; 0, 1 when damaged (see why), or 2 when out
+ * of memory. */
+static int checkpoint_restore_player(const char *name, const char *figures,
+                                     void *arg)
 {
-    struct state_partition saved;
-    char err[1024], why[256];
+    struct checkpoint_restoring *r = arg;
     json_error_t jerr;
-    json_t *stats;
+    json_t *saved = json_loads(figures, 0, &jerr);
+    const char *inside = json_string_value(json_object_get(saved, "name"));
     int rc;
 
-    rc = state_load(cp->db, partition, &saved, err, sizeof(err));
-    if (rc <= 0) {
-        tracker_drop(cp->tracker, partition);
-        if (rc < 0) {
-            log_error("%s", err);
-            cp->failed = 1;
-        }
-        return RD_KAFKA_OFFSET_BEGINNING;
+    if (!saved) {
+        snprintf(r->why, sizeof(r->why), "player '%s': %s", name, jerr.text);
+        return 1;
     }
-    stats = json_loads(saved.stats, 0, &jerr);
-    rc = stats ? tracker_restore(cp->tracker, partition, saved.next_offset,
-                                 saved.messages, saved.invalid, stats, why,
-                                 sizeof(why))
-               : TRACKER_ECORRUPT;
-    json_decref(stats);
-    free(saved.stats);
-    if (rc) {
+    if (!inside || strcmp(inside, name) != 0) {
+        snprintf(r->why, sizeof(r->why), "the row of '%s' names another", name);
+        json_decref(saved);
+        return 1;
+    }
+    rc = tracker_restore_player(r->cp->tracker, r->partition, saved, r->why,
+                                sizeof(r->why));
+    json_decref(saved);
+    return rc == 0 ? 0 : rc == TRACKER_ECORRUPT ? 1 : 2;
+}
+
+/* Logs why partition could not be restored (rc as from
+ * checkpoint_restore_player(), or a negative code with err). */
+static void checkpoint_restore_failed(struct checkpoint *cp, int32_t partition,
+                                      int rc, const char *why, const char *err)
+{
+    if (rc == 1)
         log_error("state file %s: partition %d cannot be restored (%s); "
                   "move the file away, or start over with --reset-state",
-                  state_path(cp->db), (int)partition, stats ? why : jerr.text);
-        cp->failed = 1;
+                  state_path(cp->db), (int)partition, why);
+    else if (rc == 2)
+        log_error("cannot restore partition %d: out of memory", (int)partition);
+    else
+        log_error("%s", err);
+}
+
+int64_t checkpoint_restore(struct checkpoint *cp, int32_t partition)
+{
+    struct checkpoint_restoring r = {cp, partition, ""};
+    struct state_partition saved;
+    char err[1024];
+    int found, rc = 0;
+
+    found = state_load(cp->db, partition, &saved, err, sizeof(err));
+    if (found > 0)
+        rc = tracker_restore(cp->tracker, partition, saved.next_offset,
+                             saved.messages, saved.invalid)
+                 ? 2
+                 : state_each_player(cp->db, partition,
+                                     checkpoint_restore_player, &r, err,
+                                     sizeof(err));
+    if (found <= 0 || rc) {
+        tracker_drop(cp->tracker, partition);
+        if (found < 0 || rc) {
+            checkpoint_restore_failed(cp, partition, found < 0 ? found : rc,
+                                      r.why, err);
+            cp->failed = 1;
+        }
         return RD_KAFKA_OFFSET_BEGINNING;
     }
     log_info("partition %d restored: %llu messages, next offset %lld",
@@ -74,32 +117,49 @@ int64_t checkpoint_restore(struct checkpoint *cp, int32_t partition)
                                   : RD_KAFKA_OFFSET_BEGINNING;
 }
 
+/* Where the players of one partition are being saved to. */
+struct checkpoint_saving {
+    struct checkpoint *cp;
+    int32_t partition;
+    char *err;
+    size_t errlen;
+};
+
+/* Adds one changed player's row to the open transaction. */
+static int checkpoint_put_player(const struct stats_player *p, void *arg)
+{
+    struct checkpoint_saving *s = arg;
+    json_t *figures = stats_save_player(p);
+    char *text = figures ? json_dumps(figures, JSON_COMPACT) : NULL;
+    int rc = -1;
+
+    if (text)
+        rc = state_put_player(s->cp->db, s->partition, p->name, text,
+                              strlen(text), s->err, s->errlen);
+    else
+        snprintf(s->err, s->errlen, "out of memory");
+    free(text);
+    json_decref(figures);
+    return rc;
+}
+
 /*
- * Adds one partition's row to the open transaction.
- *
- * XXX: a changed partition is written whole, as one JSON text of all its
- * players. With tens of thousands of players a checkpoint then costs
- * seconds and a passing peak of memory several times the figures' size;
- * the time share keeps the consumer reading, but checkpoints grow rare.
- * Rows per player, written only when changed, would make the cost follow
- * what changed.
+ * Adds one partition to the open transaction: the rows of its players
+ * that changed since its last save, then its counts and next offset.
+ * What did not change is on disk already, so the cost follows the
+ * changes, one player's JSON at a time.
  */
 static int checkpoint_put(struct checkpoint *cp, int32_t partition, char *err,
                           size_t errlen)
 {
+    struct checkpoint_saving s = {cp, partition, err, errlen};
     struct state_partition row;
-    json_t *stats = tracker_save(cp->tracker, partition, &row.next_offset,
-                                 &row.messages, &row.invalid);
-    int rc = -1;
 
-    row.stats = stats ? json_dumps(stats, JSON_COMPACT) : NULL;
-    if (row.stats)
-        rc = state_put(cp->db, partition, &row, err, errlen);
-    else
-        snprintf(err, errlen, "out of memory");
-    free(row.stats);
-    json_decref(stats);
-    return rc;
+    if (tracker_each_changed(cp->tracker, partition, checkpoint_put_player, &s))
+        return -1;
+    tracker_counts(cp->tracker, partition, &row.next_offset, &row.messages,
+                   &row.invalid);
+    return state_put(cp->db, partition, &row, err, errlen);
 }
 
 int checkpoint_save(struct checkpoint *cp, int32_t partition)

@@ -88,10 +88,26 @@ int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /*
- * Writes the dashboard page with the document json inlined, as one
- * offline HTML file at path, replacing it whole. Returns 0, or -1 after
- * logging why.
+ * The dashboard page as one offline HTML file, written aside and put at
+ * path whole by report_close(), with the /api/players document inlined
+ * as it is streamed through report_put().
  */
-int report_write(const char *path, const char *json);
+struct report_file;
+
+/* Starts the page: everything before the document. Returns NULL after
+ * logging why. */
+struct report_file *report_open(const char *path);
+
+/*
+ * A json_dump_callback_t writing n bytes of the document at s into the
+ * page opened as arg. Returns 0, or -1 when writing failed.
+ */
+int report_put(const char *s, size_t n, void *arg);
+
+/*
+ * Frees r. With ok, ends the page and puts it at path: returns 0, or -1
+ * after logging why. Without, removes it and returns -1.
+ */
+int report_close(struct report_file *r, int ok);
 
 #endif

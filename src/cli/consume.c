@@ -16,6 +16,7 @@
 #include "core/tracker.h"
 #include "http/http.h"
 #include "kafka/kafka.h"
+#include "util/buf.h"
 #include "util/log.h"
 
 /* The page never sees figures older than this while messages arrive. */
@@ -137,38 +138,53 @@ static json_t *consume_status(struct consume_ctx *x)
                      "version", (json_int_t)x->version, "time", stamp);
 }
 
-/*
- * The /api/players document of the merged table all, with the tracked
- * players and the consumer's status added.
- */
-static json_t *consume_document(struct consume_ctx *x,
-                                const struct stats_table *all)
+/* What the document adds after "players": the tracked players and the
+ * consumer's status. NULL when out of memory. */
+static json_t *consume_extra(struct consume_ctx *x)
 {
-    json_t *doc = stats_to_json(all, tracker_messages(x->tracker),
-                                tracker_invalid(x->tracker));
-
-    if (doc && (json_object_set_new(doc, "tracked", consume_tracked(x->cfg)) ||
-                json_object_set_new(doc, "status", consume_status(x)))) {
-        json_decref(doc);
-        return NULL;
-    }
-    return doc;
+    return json_pack("{s:o,s:o}", "tracked", consume_tracked(x->cfg), "status",
+                     consume_status(x));
 }
 
-/* Renders the figures as JSON text and as Prometheus text. */
+/*
+ * Writes the document through write, one player at a time, with flags
+ * for jansson. Returns 0 or -1.
+ */
+static int consume_write_document(struct consume_ctx *x, size_t flags,
+                                  json_dump_callback_t write, void *arg)
+{
+    json_t *extra = consume_extra(x);
+    int rc = extra
+                 ? tracker_write_document(x->tracker, extra, flags, write, arg)
+                 : -1;
+
+    json_decref(extra);
+    return rc;
+}
+
+/* A json_dump_callback_t appending to the struct buf arg. */
+static int consume_to_buf(const char *s, size_t n, void *arg)
+{
+    struct buf *b = arg;
+
+    buf_add(b, s, n);
+    return b->failed ? -1 : 0;
+}
+
+/*
+ * Renders the figures as JSON text and as Prometheus text. The server
+ * needs each text whole, but no tree of every player is built for it.
+ */
 static int consume_render(struct consume_ctx *x, char **json, size_t *len,
                           char **metrics, size_t *mlen)
 {
-    struct stats_table *all = tracker_merged(x->tracker);
-    json_t *doc = all ? consume_document(x, all) : NULL;
+    struct buf b = {0};
 
-    *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    *len = *json ? strlen(*json) : 0;
-    *metrics = all ? stats_to_metrics(all, tracker_messages(x->tracker),
-                                      tracker_invalid(x->tracker), x->lag, mlen)
-                   : NULL;
-    json_decref(doc);
-    stats_free(all);
+    *json = NULL;
+    if (consume_write_document(x, JSON_COMPACT, consume_to_buf, &b) == 0)
+        *json = buf_take(&b, len);
+    buf_free(&b);
+    *metrics = tracker_to_metrics(x->tracker, x->lag, mlen);
     if (*json && *metrics)
         return 0;
     free(*json);
@@ -379,46 +395,40 @@ static int consume_finish_dlq(struct consume_ctx *x)
     return -1;
 }
 
-/* Prints the document on stdout for scripts. */
-/* The document of the figures as they stand now. */
-static json_t *consume_final_document(struct consume_ctx *x)
+/* A json_dump_callback_t writing to the FILE arg. */
+static int consume_to_file(const char *s, size_t n, void *arg)
 {
-    struct stats_table *all = tracker_merged(x->tracker);
-    json_t *doc = NULL;
-
-    if (all) {
-        consume_check_status(x);
-        doc = consume_document(x, all);
-    }
-    stats_free(all);
-    return doc;
+    return fwrite(s, 1, n, arg) == n ? 0 : -1;
 }
 
+/*
+ * Prints the document on stdout for scripts, as it stands now, streamed
+ * player by player. Should memory run out half way, what was printed is
+ * cut short and is no JSON, and the exit status says it failed.
+ */
 static int consume_print(struct consume_ctx *x)
 {
-    json_t *doc = consume_final_document(x);
     int rc;
 
-    if (!doc)
-        return -1;
-    rc = json_dumpf(doc, stdout, JSON_INDENT(2));
-    fputc('\n', stdout);
-    json_decref(doc);
+    consume_check_status(x);
+    rc = consume_write_document(x, JSON_INDENT(2), consume_to_file, stdout);
+    if (!rc && fputc('\n', stdout) == EOF)
+        rc = -1;
     return rc || fflush(stdout) ? -1 : 0;
 }
 
 /* Writes the report page with the final figures. */
 static int consume_report(struct consume_ctx *x)
 {
-    struct stats_table *all = tracker_merged(x->tracker);
-    json_t *doc = all ? consume_document(x, all) : NULL;
-    char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    int rc = json ? report_write(x->o->report_path, json) : -1;
+    struct report_file *r = report_open(x->o->report_path);
+    int rc;
 
-    free(json);
-    json_decref(doc);
-    stats_free(all);
-    return rc;
+    if (!r)
+        return -1;
+    rc = consume_write_document(x, JSON_COMPACT, report_put, r);
+    if (rc)
+        log_error("cannot write the figures into %s", x->o->report_path);
+    return report_close(r, rc == 0);
 }
 
 /* Starts the dashboard when asked to; 0 or -1. */

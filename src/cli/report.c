@@ -16,7 +16,6 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "http/page.h"
-#include "util/buf.h"
 #include "util/log.h"
 
 /* Whether text holds "</script" in any case, which would end its tag. */
@@ -30,99 +29,124 @@ static int report_breaks_script(const char *text, size_t len)
     return 0;
 }
 
-/*
- * Appends JSON text for a script element: every '<' (which JSON allows
- * only inside strings) becomes \u003c, so neither "</script" nor "<!--"
- * can change how the page's parser reads the element.
- */
-static void report_json(struct buf *b, const char *json)
-{
-    const char *lt;
+/* A report page being written aside, renamed into place when done. */
+struct report_file {
+    FILE *f;
+    const char *path;
+    char *tmp;
+    int failed; /* a write failed, with errno */
+};
 
-    while ((lt = strchr(json, '<')) != NULL) {
-        buf_add(b, json, (size_t)(lt - json));
-        buf_puts(b, "\\u003c");
-        json = lt + 1;
-    }
-    buf_puts(b, json);
+static void report_add(struct report_file *r, const void *p, size_t len)
+{
+    if (!r->failed && len > 0 && fwrite(p, 1, len, r->f) != len)
+        r->failed = errno ? errno : EIO;
 }
 
-/* The whole page, with the figures json inlined. */
-static char *report_page(const char *json, size_t *len)
+static void report_puts(struct report_file *r, const char *s)
 {
-    size_t chart_len;
+    report_add(r, s, strlen(s));
+}
+
+/* Removes the half-written page after logging why; returns -1. */
+static int report_abandon(struct report_file *r, int err)
+{
+    log_error("cannot write %s: %s", r->path, strerror(err));
+    if (r->f)
+        fclose(r->f);
+    unlink(r->tmp);
+    free(r->tmp);
+    free(r);
+    return -1;
+}
+
+struct report_file *report_open(const char *path)
+{
+    size_t chart_len, n = strlen(path) + 32;
     const char *chart = http_chartjs(&chart_len);
-    struct buf b = {0};
+    struct report_file *r;
 
     if (report_breaks_script(chart, chart_len) ||
         report_breaks_script((const char *)web_app_js, web_app_js_len)) {
         log_error("a script to inline contains </script>; not writing");
         return NULL;
     }
-    buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                 "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-                 "content=\"width=device-width, initial-scale=1\">\n"
-                 "<title>dndtrack report</title>\n<style>\n");
-    buf_add(&b, web_style_css, web_style_css_len);
-    buf_puts(&b, "</style>\n</head>\n<body>\n<div id=\"app\"></div>\n"
-                 "<script id=\"dndtrack-data\" type=\"application/json\">");
-    report_json(&b, json);
-    buf_puts(&b, "</script>\n<script>\n");
-    buf_add(&b, chart, chart_len);
-    buf_puts(&b, "\n</script>\n<script>\n");
-    buf_add(&b, web_app_js, web_app_js_len);
-    buf_puts(&b, "\n</script>\n</body>\n</html>\n");
-    return buf_take(&b, len);
-}
-
-/* Writes len bytes to path through a temporary file renamed into place. */
-static int report_save(const char *path, const char *text, size_t len)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    FILE *f = NULL;
-    int rc = -1;
-
-    if (!tmp)
-        return -1;
-    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-    f = fopen(tmp, "wb");
-    if (!f)
-        goto out;
-    if (fwrite(text, 1, len, f) != len || fflush(f) != 0)
-        goto out;
-    if (fclose(f) != 0) {
-        f = NULL;
-        goto out;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0)
-        goto out;
-    rc = 0;
-out:
-    if (rc)
-        log_error("cannot write %s: %s", path, strerror(errno));
-    if (f)
-        fclose(f);
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
-int report_write(const char *path, const char *json)
-{
-    size_t len;
-    char *page = report_page(json, &len);
-    int rc;
-
-    if (!page) {
+    r = calloc(1, sizeof(*r));
+    if (r)
+        r->tmp = malloc(n);
+    if (!r || !r->tmp) {
+        free(r);
         log_error("cannot build the report: out of memory");
+        return NULL;
+    }
+    r->path = path;
+    snprintf(r->tmp, n, "%s.tmp%ld", path, (long)getpid());
+    r->f = fopen(r->tmp, "wb");
+    if (!r->f) {
+        report_abandon(r, errno);
+        return NULL;
+    }
+    report_puts(r, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                   "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+                   "content=\"width=device-width, initial-scale=1\">\n"
+                   "<title>dndtrack report</title>\n<style>\n");
+    report_add(r, web_style_css, web_style_css_len);
+    report_puts(r, "</style>\n</head>\n<body>\n<div id=\"app\"></div>\n"
+                   "<script id=\"dndtrack-data\" type=\"application/json\">");
+    return r;
+}
+
+/*
+ * Every '<' (which JSON allows only inside strings) becomes \u003c, so
+ * neither "</script" nor "<!--" can change how the page's parser reads
+ * the element.
+ */
+int report_put(const char *s, size_t n, void *arg)
+{
+    struct report_file *r = arg;
+    const char *lt;
+
+    while ((lt = memchr(s, '<', n)) != NULL) {
+        report_add(r, s, (size_t)(lt - s));
+        report_puts(r, "\\u003c");
+        n -= (size_t)(lt - s) + 1;
+        s = lt + 1;
+    }
+    report_add(r, s, n);
+    return r->failed ? -1 : 0;
+}
+
+int report_close(struct report_file *r, int ok)
+{
+    size_t chart_len;
+    const char *chart = http_chartjs(&chart_len);
+
+    if (!ok) {
+        fclose(r->f);
+        unlink(r->tmp);
+        free(r->tmp);
+        free(r);
         return -1;
     }
-    rc = report_save(path, page, len);
-    free(page);
-    return rc;
+    report_puts(r, "</script>\n<script>\n");
+    report_add(r, chart, chart_len);
+    report_puts(r, "\n</script>\n<script>\n");
+    report_add(r, web_app_js, web_app_js_len);
+    report_puts(r, "\n</script>\n</body>\n</html>\n");
+    if (r->failed)
+        return report_abandon(r, r->failed);
+    if (fflush(r->f) != 0)
+        return report_abandon(r, errno);
+    if (fclose(r->f) != 0) {
+        r->f = NULL;
+        return report_abandon(r, errno);
+    }
+    r->f = NULL;
+    if (rename(r->tmp, r->path) != 0)
+        return report_abandon(r, errno);
+    free(r->tmp);
+    free(r);
+    return 0;
 }
 
 static const char report_help[] =

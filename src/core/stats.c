@@ -2,10 +2,20 @@
 /*
  * Statistics table: an open-addressing hash of player names (FNV-1a,
  * linear probing, grown at 70% load) holding one struct stats_player each,
- * plus the JSON rendering of the whole table for the API.
+ * and the list of players changed since the last checkpoint. Rendering
+ * lives in stats_json.c and stats_metrics.c, checkpoints in stats_state.c.
+ *
+ * A player's recent feed is one buffer of packed entries, oldest first,
+ * each: the seq as a little-endian base-128 number (7 bits a byte, high
+ * bit set on all but the last byte), one byte of enum event_type, the
+ * timestamp (packed when it has the usual form, else NUL-terminated),
+ * and the NUL-terminated text. The buffer grows to what it holds, so a
+ * player with one event pays for one entry, not for STATS_RECENT of the
+ * longest size.
  */
 #include "core/stats.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +23,22 @@
 
 #define STATS_MIN_SLOTS 64
 #define STATS_OTHER_NAME "(other)"
+/* Timestamps of this form ('d' a digit) are packed: a mark byte, which
+ * UTF-8 text never holds, then the 14 digits two to a byte. */
+#define STATS_STAMP_FORM "dddd-dd-ddTdd:dd:ddZ"
+#define STATS_STAMP_MARK 0xFF
+#define STATS_STAMP_PACKED_BYTES 8
 
 struct stats_table {
     struct stats_player **slots;
     size_t nslots; /* a power of two */
     size_t count;
+    struct stats_player **changed; /* players changed since the last save */
+    size_t nchanged;
+    size_t changed_cap;
+    char **names;       /* spell and monster names, shared by the players */
+    size_t names_slots; /* 0, or a power of two */
+    size_t nnames;
 };
 
 static uint64_t stats_hash(const char *s)
@@ -46,22 +67,13 @@ struct stats_table *stats_new(void)
     return t;
 }
 
-static void stats_counts_free(struct stats_count *c, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(c[i].name);
-    free(c);
-}
-
-static void stats_player_free(struct stats_player *p)
+void stats_player_free(struct stats_player *p)
 {
     if (!p)
         return;
-    free(p->name);
-    stats_counts_free(p->spells, p->nspells);
-    stats_counts_free(p->encounters, p->nencounters);
+    free(p->spells);
+    free(p->encounters);
+    free(p->recent);
     free(p);
 }
 
@@ -73,7 +85,13 @@ void stats_reset(struct stats_table *t)
         stats_player_free(t->slots[i]);
         t->slots[i] = NULL;
     }
+    for (i = 0; i < t->names_slots; i++) {
+        free(t->names[i]);
+        t->names[i] = NULL;
+    }
     t->count = 0;
+    t->nchanged = 0;
+    t->nnames = 0;
 }
 
 void stats_free(struct stats_table *t)
@@ -82,6 +100,8 @@ void stats_free(struct stats_table *t)
         return;
     stats_reset(t);
     free(t->slots);
+    free(t->changed);
+    free(t->names);
     free(t);
 }
 
@@ -124,6 +144,17 @@ static int stats_grow(struct stats_table *t)
     return 0;
 }
 
+/* A new player named name with zero figures, in no table. */
+static struct stats_player *stats_player_new(const char *name)
+{
+    size_t n = strlen(name) + 1;
+    struct stats_player *p = calloc(1, sizeof(*p) + n);
+
+    if (p)
+        memcpy(p->name, name, n);
+    return p;
+}
+
 /* The player named name, created empty if new; NULL when out of memory. */
 static struct stats_player *stats_get(struct stats_table *t, const char *name)
 {
@@ -136,14 +167,9 @@ static struct stats_player *stats_get(struct stats_table *t, const char *name)
     if (t->slots[i])
         return t->slots[i];
 
-    p = calloc(1, sizeof(*p));
+    p = stats_player_new(name);
     if (!p)
         return NULL;
-    p->name = strdup(name);
-    if (!p->name) {
-        free(p);
-        return NULL;
-    }
     t->slots[i] = p;
     t->count++;
     return p;
@@ -154,14 +180,110 @@ struct stats_player *stats_add_player(struct stats_table *t, const char *name)
     return stats_get(t, name);
 }
 
+/* Makes room on the changed list for one more player. */
+static int stats_changed_reserve(struct stats_table *t)
+{
+    struct stats_player **grown;
+    size_t n;
+
+    if (t->nchanged < t->changed_cap)
+        return 0;
+    n = t->changed_cap ? 2 * t->changed_cap : 64;
+    grown = realloc(t->changed, n * sizeof(*grown));
+    if (!grown)
+        return STATS_ENOMEM;
+    t->changed = grown;
+    t->changed_cap = n;
+    return 0;
+}
+
+/* Puts p on the changed list, for which stats_changed_reserve() made room. */
+static void stats_changed_mark(struct stats_table *t, struct stats_player *p)
+{
+    if (p->changed)
+        return;
+    p->changed = 1;
+    t->changed[t->nchanged++] = p;
+}
+
+int stats_each_changed(const struct stats_table *t,
+                       int (*fn)(const struct stats_player *p, void *arg),
+                       void *arg)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < t->nchanged; i++) {
+        rc = fn(t->changed[i], arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void stats_mark_saved(struct stats_table *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->nchanged; i++)
+        t->changed[i]->changed = 0;
+    t->nchanged = 0;
+}
+
+/* Index of name's slot in the name pool, found or empty. */
+static size_t stats_name_slot(char **names, size_t nslots, const char *name)
+{
+    size_t i = (size_t)stats_hash(name) & (nslots - 1);
+
+    while (names[i] && strcmp(names[i], name) != 0)
+        i = (i + 1) & (nslots - 1);
+    return i;
+}
+
+static int stats_names_grow(struct stats_table *t)
+{
+    size_t n = t->names_slots ? 2 * t->names_slots : 64, i;
+    char **names = calloc(n, sizeof(*names));
+
+    if (!names)
+        return STATS_ENOMEM;
+    for (i = 0; i < t->names_slots; i++)
+        if (t->names[i])
+            names[stats_name_slot(names, n, t->names[i])] = t->names[i];
+    free(t->names);
+    t->names = names;
+    t->names_slots = n;
+    return 0;
+}
+
+const char *stats_intern(struct stats_table *t, const char *name)
+{
+    size_t i;
+
+    if ((t->nnames + 1) * 10 > t->names_slots * 7 && stats_names_grow(t))
+        return NULL;
+    i = stats_name_slot(t->names, t->names_slots, name);
+    if (!t->names[i]) {
+        t->names[i] = strdup(name);
+        if (!t->names[i])
+            return NULL;
+        t->nnames++;
+    }
+    return t->names[i];
+}
+
 /*
  * Adds n to the count named name in the list *list of *len entries. Past
- * STATS_MAX_NAMES distinct names, new names count under "(other)".
+ * STATS_MAX_NAMES distinct names, new names count under "(other)". A new
+ * name is t's copy, or with t NULL name itself, which must then outlive
+ * the list.
  */
-static int stats_count_add(struct stats_count **list, size_t *len,
-                           const char *name, unsigned long long n)
+static int stats_count_add(struct stats_table *t, struct stats_count **list,
+                           unsigned char *len, const char *name,
+                           unsigned long long n)
 {
     struct stats_count *grown;
+    const char *kept;
     size_t i;
 
     for (i = 0; i < *len; i++) {
@@ -171,15 +293,16 @@ static int stats_count_add(struct stats_count **list, size_t *len,
         }
     }
     if (*len >= STATS_MAX_NAMES - 1 && strcmp(name, STATS_OTHER_NAME) != 0)
-        return stats_count_add(list, len, STATS_OTHER_NAME, n);
+        return stats_count_add(t, list, len, STATS_OTHER_NAME, n);
 
+    kept = t ? stats_intern(t, name) : name;
+    if (!kept)
+        return STATS_ENOMEM;
     grown = realloc(*list, (*len + 1) * sizeof(**list));
     if (!grown)
         return STATS_ENOMEM;
     *list = grown;
-    grown[*len].name = strdup(name);
-    if (!grown[*len].name)
-        return STATS_ENOMEM;
+    grown[*len].name = kept;
     grown[*len].n = n;
     (*len)++;
     return 0;
@@ -200,80 +323,323 @@ static void stats_copy_text(char *dst, size_t size, const char *src)
 }
 
 /*
- * One line about ev for the recent feed. Names are clipped on character
- * boundaries before formatting, so the text stays valid UTF-8.
+ * Whether stamp has the form of STATS_STAMP_FORM, 'd' standing for an
+ * ASCII digit: most timestamps do, and their 14 digits pack into 7 bytes.
+ */
+static int stats_stamp_packs(const char *stamp)
+{
+    size_t i;
+
+    for (i = 0; STATS_STAMP_FORM[i]; i++) {
+        if (STATS_STAMP_FORM[i] == 'd' ? stamp[i] < '0' || stamp[i] > '9'
+                                       : stamp[i] != STATS_STAMP_FORM[i])
+            return 0;
+    }
+    return stamp[i] == '\0';
+}
+
+/* Bytes the timestamp takes in a packed entry. */
+static size_t stats_stamp_size(const char *stamp)
+{
+    return stats_stamp_packs(stamp) ? STATS_STAMP_PACKED_BYTES
+                                    : strlen(stamp) + 1;
+}
+
+/* Packs stamp at out; returns the bytes written. */
+static size_t stats_stamp_write(unsigned char *out, const char *stamp)
+{
+    size_t i, k = 0;
+
+    if (!stats_stamp_packs(stamp)) {
+        memcpy(out, stamp, strlen(stamp) + 1);
+        return strlen(stamp) + 1;
+    }
+    memset(out, 0, STATS_STAMP_PACKED_BYTES);
+    out[0] = STATS_STAMP_MARK;
+    for (i = 0; STATS_STAMP_FORM[i]; i++) {
+        if (STATS_STAMP_FORM[i] != 'd')
+            continue;
+        /* The first digit of a byte goes in its high half. */
+        out[1 + k / 2] |= (unsigned char)((stamp[i] - '0') << (k % 2 ? 0 : 4));
+        k++;
+    }
+    return STATS_STAMP_PACKED_BYTES;
+}
+
+/* Unpacks the timestamp at e into stamp; returns the bytes read. */
+static size_t stats_stamp_read(const unsigned char *e,
+                               char stamp[STATS_STAMP_BYTES])
+{
+    size_t i, k = 0, n;
+
+    if (e[0] != STATS_STAMP_MARK) {
+        n = strlen((const char *)e) + 1;
+        memcpy(stamp, e, n);
+        return n;
+    }
+    for (i = 0; STATS_STAMP_FORM[i]; i++) {
+        if (STATS_STAMP_FORM[i] != 'd') {
+            stamp[i] = STATS_STAMP_FORM[i];
+            continue;
+        }
+        stamp[i] = (char)('0' + ((e[1 + k / 2] >> (k % 2 ? 0 : 4)) & 0xF));
+        k++;
+    }
+    stamp[i] = '\0';
+    return STATS_STAMP_PACKED_BYTES;
+}
+
+/* Bytes of the packed entry at e. */
+static size_t stats_entry_len(const unsigned char *e)
+{
+    size_t n = 0;
+
+    while (e[n] & 0x80)
+        n++;
+    n += 2; /* the last byte of the seq, and the type */
+    n += e[n] == STATS_STAMP_MARK ? STATS_STAMP_PACKED_BYTES
+                                  : strlen((const char *)e + n) + 1;
+    n += strlen((const char *)e + n) + 1;
+    return n;
+}
+
+/* Reads the packed entry at e into r; returns its length in bytes. */
+static size_t stats_entry_read(const unsigned char *e, struct stats_recent *r)
+{
+    unsigned long long seq = 0;
+    unsigned shift = 0;
+    size_t n = 0;
+
+    do {
+        seq |= (unsigned long long)(e[n] & 0x7F) << shift;
+        shift += 7;
+    } while (e[n++] & 0x80);
+    r->seq = seq;
+    r->type = (enum event_type)e[n++];
+    n += stats_stamp_read(e + n, r->timestamp);
+    r->text = (const char *)e + n;
+    return n + strlen(r->text) + 1;
+}
+
+/* Packs the entry r at out, which has room; returns its length. */
+static size_t stats_entry_write(unsigned char *out,
+                                const struct stats_recent *r)
+{
+    unsigned long long seq = r->seq;
+    size_t n = 0, len;
+
+    while (seq >= 0x80) {
+        out[n++] = (unsigned char)(seq | 0x80);
+        seq >>= 7;
+    }
+    out[n++] = (unsigned char)seq;
+    out[n++] = (unsigned char)r->type;
+    n += stats_stamp_write(out + n, r->timestamp);
+    len = strlen(r->text) + 1;
+    memcpy(out + n, r->text, len);
+    return n + len;
+}
+
+/* Bytes stats_entry_write() takes for r. */
+static size_t stats_entry_size(const struct stats_recent *r)
+{
+    unsigned long long seq = r->seq;
+    size_t n = 1;
+
+    while (seq >= 0x80) {
+        seq >>= 7;
+        n++;
+    }
+    return n + 1 + stats_stamp_size(r->timestamp) + strlen(r->text) + 1;
+}
+
+unsigned stats_recent_list(const struct stats_player *p,
+                           struct stats_recent out[STATS_RECENT])
+{
+    size_t at = 0;
+    unsigned i;
+
+    for (i = 0; i < p->nrecent && i < STATS_RECENT; i++)
+        at += stats_entry_read(p->recent + at, &out[i]);
+    return i;
+}
+
+/*
+ * Makes p's buffer hold at least size bytes. It grows to the size asked,
+ * not beyond: players are many, and most stop short of a full feed.
+ */
+static int stats_recent_room(struct stats_player *p, size_t size)
+{
+    unsigned char *grown;
+
+    if (size <= p->recent_cap)
+        return 0;
+    grown = realloc(p->recent, size);
+    if (!grown)
+        return STATS_ENOMEM;
+    p->recent = grown;
+    p->recent_cap = (unsigned short)size;
+    return 0;
+}
+
+/* Bytes the oldest entry of p frees when one more entry comes. */
+static size_t stats_recent_evicted(const struct stats_player *p)
+{
+    return p->nrecent >= STATS_RECENT ? stats_entry_len(p->recent) : 0;
+}
+
+/* Appends r to p's feed, for which stats_recent_room() made room. */
+static void stats_recent_append(struct stats_player *p,
+                                const struct stats_recent *r)
+{
+    size_t drop = stats_recent_evicted(p);
+
+    if (drop) {
+        memmove(p->recent, p->recent + drop, p->recent_len - drop);
+        p->recent_len = (unsigned short)(p->recent_len - drop);
+        p->nrecent--;
+    }
+    p->recent_len =
+        (unsigned short)(p->recent_len +
+                         stats_entry_write(p->recent + p->recent_len, r));
+    p->nrecent++;
+}
+
+int stats_remember(struct stats_player *p, unsigned long long seq,
+                   enum event_type type, const char *timestamp,
+                   const char *text)
+{
+    char clipped[STATS_TEXT_BYTES];
+    struct stats_recent r;
+
+    r.seq = seq;
+    r.type = type;
+    stats_copy_text(r.timestamp, sizeof(r.timestamp), timestamp);
+    stats_copy_text(clipped, sizeof(clipped), text);
+    r.text = clipped;
+    if (stats_recent_room(p, p->recent_len - stats_recent_evicted(p) +
+                                 stats_entry_size(&r)))
+        return STATS_ENOMEM;
+    stats_recent_append(p, &r);
+    return 0;
+}
+
+/* Appends src to the len bytes of text in buf (size bytes), as it fits. */
+static void stats_cat(char *buf, size_t size, size_t *len, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n > size - 1 - *len)
+        n = size - 1 - *len;
+    memcpy(buf + *len, src, n);
+    *len += n;
+    buf[*len] = '\0';
+}
+
+/* Appends v in decimal; as stats_cat(). */
+static void stats_cat_int(char *buf, size_t size, size_t *len, long long v)
+{
+    char digits[24];
+    char *d = digits + sizeof(digits) - 1;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    *d = '\0';
+    do {
+        *--d = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--d = '-';
+    stats_cat(buf, size, len, d);
+}
+
+/*
+ * One line about ev for the recent feed, such as "d20 natural 20
+ * (attack_roll)" or "casts Fireball". Names are clipped on character
+ * boundaries before they are put in, and the line after, so it stays
+ * valid UTF-8. Written by hand: this runs for every event.
  */
 static void stats_describe(const struct event *ev, char *out, size_t size)
 {
     char text[STATS_TEXT_BYTES * 2];
     char name[STATS_TEXT_BYTES];
     char dice[16];
+    size_t len = 0;
     int d20 = event_natural_d20(ev);
 
+    text[0] = '\0';
     stats_copy_text(dice, sizeof(dice), ev->dice_type ? ev->dice_type : "roll");
     switch (ev->type) {
     case EVENT_DICE_ROLL:
-        if (d20)
-            snprintf(text, sizeof(text), "d20 natural %d", d20);
-        else if (ev->has_total)
-            snprintf(text, sizeof(text), "%s total %lld", dice, ev->total);
-        else if (ev->has_roll_result)
-            snprintf(text, sizeof(text), "%s %lld", dice, ev->roll_result);
-        else
-            snprintf(text, sizeof(text), "roll");
+        if (d20) {
+            stats_cat(text, sizeof(text), &len, "d20 natural ");
+            stats_cat_int(text, sizeof(text), &len, d20);
+        } else if (ev->has_total || ev->has_roll_result) {
+            stats_cat(text, sizeof(text), &len, dice);
+            stats_cat(text, sizeof(text), &len,
+                      ev->has_total ? " total " : " ");
+            stats_cat_int(text, sizeof(text), &len,
+                          ev->has_total ? ev->total : ev->roll_result);
+        } else {
+            stats_cat(text, sizeof(text), &len, "roll");
+        }
         if (ev->context) {
-            size_t used = strlen(text);
             stats_copy_text(name, sizeof(name), ev->context);
-            snprintf(text + used, sizeof(text) - used, " (%s)", name);
+            stats_cat(text, sizeof(text), &len, " (");
+            stats_cat(text, sizeof(text), &len, name);
+            stats_cat(text, sizeof(text), &len, ")");
         }
         break;
     case EVENT_SPELL_CAST:
         stats_copy_text(name, sizeof(name),
                         ev->spell_name ? ev->spell_name : "a spell");
-        snprintf(text, sizeof(text), "casts %s", name);
+        stats_cat(text, sizeof(text), &len, "casts ");
+        stats_cat(text, sizeof(text), &len, name);
         break;
     case EVENT_ENCOUNTER:
         stats_copy_text(name, sizeof(name),
                         ev->monster_type ? ev->monster_type : "something");
-        snprintf(text, sizeof(text), "meets %s", name);
+        stats_cat(text, sizeof(text), &len, "meets ");
+        stats_cat(text, sizeof(text), &len, name);
         break;
     default:
         stats_copy_text(name, sizeof(name), ev->type_name);
-        snprintf(text, sizeof(text), "%s", name);
+        stats_cat(text, sizeof(text), &len, name);
         break;
     }
     stats_copy_text(out, size, text);
 }
 
-static void stats_remember(struct stats_player *p, const struct event *ev,
-                           unsigned long long seq)
-{
-    struct stats_recent *r = &p->recent[p->recent_head];
-
-    r->seq = seq;
-    r->type = ev->type;
-    stats_copy_text(r->timestamp, sizeof(r->timestamp),
-                    ev->timestamp ? ev->timestamp : "");
-    stats_describe(ev, r->text, sizeof(r->text));
-    p->recent_head = (p->recent_head + 1) % STATS_RECENT;
-    if (p->nrecent < STATS_RECENT)
-        p->nrecent++;
-}
-
+/*
+ * Every allocation comes first, the figures change after: out of memory
+ * leaves them as they were (a new player may stay, with zero figures).
+ */
 int stats_apply(struct stats_table *t, const struct event *ev,
                 unsigned long long seq)
 {
     struct stats_player *p = stats_get(t, ev->player);
+    char text[STATS_TEXT_BYTES];
+    struct stats_recent r;
     int d20 = event_natural_d20(ev);
 
-    if (!p)
+    if (!p || stats_changed_reserve(t))
+        return STATS_ENOMEM;
+    r.seq = seq;
+    r.type = ev->type;
+    stats_copy_text(r.timestamp, sizeof(r.timestamp),
+                    ev->timestamp ? ev->timestamp : "");
+    stats_describe(ev, text, sizeof(text));
+    r.text = text;
+    if (stats_recent_room(p, p->recent_len - stats_recent_evicted(p) +
+                                 stats_entry_size(&r)))
         return STATS_ENOMEM;
     if (ev->type == EVENT_SPELL_CAST &&
-        stats_count_add(&p->spells, &p->nspells,
+        stats_count_add(t, &p->spells, &p->nspells,
                         ev->spell_name ? ev->spell_name : "(unnamed)", 1))
         return STATS_ENOMEM;
     if (ev->type == EVENT_ENCOUNTER &&
-        stats_count_add(&p->encounters, &p->nencounters,
+        stats_count_add(t, &p->encounters, &p->nencounters,
                         ev->monster_type ? ev->monster_type : "(unnamed)", 1))
         return STATS_ENOMEM;
 
@@ -281,63 +647,65 @@ int stats_apply(struct stats_table *t, const struct event *ev,
     if (d20)
         p->d20[d20 - 1]++;
     p->damage_total += event_damage(ev);
-    stats_remember(p, ev, seq);
+    stats_recent_append(p, &r);
+    stats_changed_mark(t, p);
     return 0;
 }
 
-/* The i-th newest recent event of p, i from 0. */
-static const struct stats_recent *stats_recent_at(const struct stats_player *p,
-                                                  unsigned i)
-{
-    return &p->recent[(p->recent_head + STATS_RECENT - 1 - i) % STATS_RECENT];
-}
-
 /* Merges src's recent feed into dst's, keeping the newest by seq. */
-static void stats_merge_recent(struct stats_player *dst,
-                               const struct stats_player *src)
+static int stats_merge_recent(struct stats_player *dst,
+                              const struct stats_player *src)
 {
-    struct stats_recent all[2 * STATS_RECENT];
-    unsigned a = 0, b = 0, n = 0, i;
+    struct stats_recent x[STATS_RECENT], y[STATS_RECENT], all[STATS_RECENT];
+    unsigned nx = stats_recent_list(dst, x), ny = stats_recent_list(src, y);
+    unsigned a = nx, b = ny, n = 0, i;
+    size_t size = 0, at = 0;
+    unsigned char *merged;
 
-    while (n < STATS_RECENT && (a < dst->nrecent || b < src->nrecent)) {
-        const struct stats_recent *x =
-            a < dst->nrecent ? stats_recent_at(dst, a) : NULL;
-        const struct stats_recent *y =
-            b < src->nrecent ? stats_recent_at(src, b) : NULL;
-        if (x && (!y || x->seq >= y->seq)) {
-            all[n++] = *x;
-            a++;
-        } else {
-            all[n++] = *y;
-            b++;
-        }
+    /* Newest first from the ends of both lists, which are oldest first. */
+    while (n < STATS_RECENT && (a > 0 || b > 0)) {
+        if (a > 0 && (b == 0 || x[a - 1].seq >= y[b - 1].seq))
+            all[n++] = x[--a];
+        else
+            all[n++] = y[--b];
     }
-    /* all[] is newest first; store oldest first so the ring reads right. */
     for (i = 0; i < n; i++)
-        dst->recent[i] = all[n - 1 - i];
-    dst->nrecent = n;
-    dst->recent_head = n % STATS_RECENT;
+        size += stats_entry_size(&all[i]);
+    merged = malloc(size ? size : 1);
+    if (!merged)
+        return STATS_ENOMEM;
+    for (i = n; i > 0; i--)
+        at += stats_entry_write(merged + at, &all[i - 1]);
+    free(dst->recent);
+    dst->recent = merged;
+    dst->recent_len = (unsigned short)size;
+    dst->recent_cap = (unsigned short)size;
+    dst->nrecent = (unsigned char)n;
+    return 0;
 }
 
-static int stats_merge_player(struct stats_player *dst,
+/* Adds src's figures into dst, whose new names are t's (see
+ * stats_count_add()). */
+static int stats_merge_player(struct stats_table *t, struct stats_player *dst,
                               const struct stats_player *src)
 {
     size_t i;
 
+    for (i = 0; i < src->nspells; i++)
+        if (stats_count_add(t, &dst->spells, &dst->nspells, src->spells[i].name,
+                            src->spells[i].n))
+            return STATS_ENOMEM;
+    for (i = 0; i < src->nencounters; i++)
+        if (stats_count_add(t, &dst->encounters, &dst->nencounters,
+                            src->encounters[i].name, src->encounters[i].n))
+            return STATS_ENOMEM;
+    if (stats_merge_recent(dst, src))
+        return STATS_ENOMEM;
     for (i = 0; i < EVENT_TYPE_COUNT; i++)
         dst->events[i] += src->events[i];
     for (i = 0; i < 20; i++)
         dst->d20[i] += src->d20[i];
     dst->damage_total += src->damage_total;
-    for (i = 0; i < src->nspells; i++)
-        if (stats_count_add(&dst->spells, &dst->nspells, src->spells[i].name,
-                            src->spells[i].n))
-            return STATS_ENOMEM;
-    for (i = 0; i < src->nencounters; i++)
-        if (stats_count_add(&dst->encounters, &dst->nencounters,
-                            src->encounters[i].name, src->encounters[i].n))
-            return STATS_ENOMEM;
-    stats_merge_recent(dst, src);
     return 0;
 }
 
@@ -350,10 +718,28 @@ int stats_merge(struct stats_table *dst, const struct stats_table *src)
         if (!src->slots[i])
             continue;
         p = stats_get(dst, src->slots[i]->name);
-        if (!p || stats_merge_player(p, src->slots[i]))
+        if (!p || stats_changed_reserve(dst) ||
+            stats_merge_player(dst, p, src->slots[i]))
             return STATS_ENOMEM;
+        stats_changed_mark(dst, p);
     }
     return 0;
+}
+
+struct stats_player *stats_player_sum(const struct stats_player *const *ps,
+                                      size_t n)
+{
+    struct stats_player *p = stats_player_new(ps[0]->name);
+    size_t i;
+
+    /* The names stay those of ps's tables, which outlive the sum. */
+    for (i = 0; p && i < n; i++) {
+        if (stats_merge_player(NULL, p, ps[i])) {
+            stats_player_free(p);
+            return NULL;
+        }
+    }
+    return p;
 }
 
 void stats_each(const struct stats_table *t,

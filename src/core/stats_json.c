@@ -59,23 +59,25 @@ static json_t *stats_d20_json(const struct stats_player *p)
                      (json_int_t)p->d20[0], "mean", mean);
 }
 
+/* The recent feed, newest first. */
 static json_t *stats_recent_json(const struct stats_player *p)
 {
+    struct stats_recent r[STATS_RECENT];
+    unsigned n = stats_recent_list(p, r);
     json_t *a = json_array();
-    unsigned i;
 
-    for (i = 0; a && i < p->nrecent; i++) {
-        const struct stats_recent *r =
-            &p->recent[(p->recent_head + STATS_RECENT - 1 - i) % STATS_RECENT];
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I}", "type",
-                                           event_type_name(r->type),
-                                           "timestamp", r->timestamp, "text",
-                                           r->text, "seq", (json_int_t)r->seq));
+    while (a && n > 0) {
+        n--;
+        json_array_append_new(a,
+                              json_pack("{s:s,s:s,s:s,s:I}", "type",
+                                        event_type_name(r[n].type), "timestamp",
+                                        r[n].timestamp, "text", r[n].text,
+                                        "seq", (json_int_t)r[n].seq));
     }
     return a;
 }
 
-static json_t *stats_player_json(const struct stats_player *p)
+json_t *stats_player_to_json(const struct stats_player *p)
 {
     json_t *events =
         json_pack("{s:I,s:I,s:I,s:I}", "dice_roll", (json_int_t)p->events[0],
@@ -104,7 +106,7 @@ json_t *stats_to_json(const struct stats_table *t, unsigned long long messages,
     stats_each(t, stats_collect, &l);
     qsort(l.items, l.n, sizeof(*l.items), stats_by_name);
     for (i = 0; i < l.n; i++) {
-        json_t *pj = stats_player_json(l.items[i]);
+        json_t *pj = stats_player_to_json(l.items[i]);
         if (!pj || json_array_append_new(players, pj) != 0)
             goto out;
     }

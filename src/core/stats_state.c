@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Checkpoints of a statistics table: every figure of every player as one
- * JSON value, and back, so a consumer can keep a partition's figures
- * across a restart. Loading trusts nothing in the value. Where checkpoints
- * are stored, and when, is the caller's business; this file does no I/O.
+ * Checkpoints of statistics: every figure of a player as one JSON value,
+ * and back, so a consumer can keep a partition's figures across a
+ * restart; and a whole table as an array of those. Loading trusts nothing
+ * in the value. Where checkpoints are stored, and when, is the caller's
+ * business; this file does no I/O.
  */
 #include "core/stats.h"
 
@@ -13,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATS_STATE_VERSION 1
+/* The version stats_save() writes; stats_load() also reads version 1,
+ * whose players carry a ring position ("head") that is now ignored. */
+#define STATS_STATE_VERSION 2
 /* Faces of the d20, the length of struct stats_player's d20 array. */
 #define STATS_STATE_FACES 20
 
@@ -57,24 +60,22 @@ static size_t stats_state_utf8(const unsigned char *s, size_t n)
 }
 
 /*
- * A JSON string of a recent entry's fixed buffer. stats.c clips texts on
- * character boundaries; should a buffer still hold bytes that are not
- * UTF-8, they are saved as '?' rather than failing the whole checkpoint.
+ * A JSON string of a recent entry's text. stats.c clips texts on
+ * character boundaries; should one still hold bytes that are not UTF-8,
+ * they are saved as '?' rather than failing the whole checkpoint.
  */
-static json_t *stats_state_text(const char *buf, size_t size)
+static json_t *stats_state_text(const char *text)
 {
     char clean[STATS_TEXT_BYTES];
-    size_t n = strnlen(buf, size), i = 0, k;
+    size_t n = strnlen(text, sizeof(clean) - 1), i = 0, k;
 
-    if (n >= sizeof(clean))
-        n = sizeof(clean) - 1;
     while (i < n) {
-        k = stats_state_utf8((const unsigned char *)buf + i, n - i);
+        k = stats_state_utf8((const unsigned char *)text + i, n - i);
         if (k == 0) {
             clean[i++] = '?';
             continue;
         }
-        memcpy(clean + i, buf + i, k);
+        memcpy(clean + i, text + i, k);
         i += k;
     }
     return json_stringn(clean, n);
@@ -113,21 +114,18 @@ static json_t *stats_state_save_counts(const struct stats_count *c, size_t n)
     return a;
 }
 
-/* The recent feed, oldest first, read from the ring. */
+/* The recent feed, oldest first. */
 static json_t *stats_state_save_recent(const struct stats_player *p)
 {
+    struct stats_recent r[STATS_RECENT];
+    unsigned n = stats_recent_list(p, r), i;
     json_t *a = json_array();
-    unsigned i;
 
-    for (i = 0; a && i < p->nrecent; i++) {
-        const struct stats_recent *r =
-            &p->recent[(p->recent_head + STATS_RECENT - p->nrecent + i) %
-                       STATS_RECENT];
-        json_t *e =
-            json_pack("{s:I,s:s,s:o,s:o}", "seq", (json_int_t)r->seq, "type",
-                      event_type_name(r->type), "timestamp",
-                      stats_state_text(r->timestamp, sizeof(r->timestamp)),
-                      "text", stats_state_text(r->text, sizeof(r->text)));
+    for (i = 0; a && i < n; i++) {
+        json_t *e = json_pack("{s:I,s:s,s:o,s:o}", "seq", (json_int_t)r[i].seq,
+                              "type", event_type_name(r[i].type), "timestamp",
+                              stats_state_text(r[i].timestamp), "text",
+                              stats_state_text(r[i].text));
         if (json_array_append_new(a, e) != 0) {
             json_decref(a);
             return NULL;
@@ -136,17 +134,16 @@ static json_t *stats_state_save_recent(const struct stats_player *p)
     return a;
 }
 
-static json_t *stats_state_save_player(const struct stats_player *p)
+json_t *stats_save_player(const struct stats_player *p)
 {
     return json_pack(
-        "{s:s,s:o,s:o,s:I,s:o,s:o,s:o,s:I,s:I}", "name", p->name, "events",
+        "{s:s,s:o,s:o,s:I,s:o,s:o,s:o,s:I}", "name", p->name, "events",
         stats_state_save_numbers(p->events, EVENT_TYPE_COUNT), "d20",
         stats_state_save_numbers(p->d20, STATS_STATE_FACES), "damage_total",
         (json_int_t)p->damage_total, "spells",
         stats_state_save_counts(p->spells, p->nspells), "encounters",
         stats_state_save_counts(p->encounters, p->nencounters), "recent",
-        stats_state_save_recent(p), "nrecent", (json_int_t)p->nrecent, "head",
-        (json_int_t)p->recent_head);
+        stats_state_save_recent(p), "nrecent", (json_int_t)p->nrecent);
 }
 
 struct stats_state_saving {
@@ -160,7 +157,7 @@ static void stats_state_save_one(const struct stats_player *p, void *arg)
 
     if (s->failed)
         return;
-    if (json_array_append_new(s->players, stats_state_save_player(p)) != 0)
+    if (json_array_append_new(s->players, stats_save_player(p)) != 0)
         s->failed = 1;
 }
 
@@ -219,40 +216,57 @@ static int stats_state_load_numbers(unsigned long long *v, size_t n,
     return 0;
 }
 
-/*
- * Fills *list and *len from a, an array of at most STATS_MAX_NAMES
- * [name, count] pairs with distinct names. *len always counts the entries
- * filled in, so stats_reset() frees a half-loaded list.
- */
-static int stats_state_load_counts(struct stats_count **list, size_t *len,
-                                   const json_t *a)
+/* Whether a is an array of at most STATS_MAX_NAMES [name, count] pairs
+ * with distinct names. */
+static int stats_state_check_counts(const json_t *a)
 {
     size_t n = json_array_size(a), i, k;
 
     if (!json_is_array(a) || n > STATS_MAX_NAMES)
-        return STATS_ECORRUPT;
+        return -1;
+    for (i = 0; i < n; i++) {
+        const json_t *pair = json_array_get(a, i);
+        const char *name =
+            stats_state_string(json_array_get(pair, 0), SIZE_MAX);
+
+        if (json_array_size(pair) != 2 || !name ||
+            stats_state_uint(json_array_get(pair, 1), LLONG_MAX) < 0)
+            return -1;
+        for (k = 0; k < i; k++)
+            if (strcmp(
+                    json_string_value(json_array_get(json_array_get(a, k), 0)),
+                    name) == 0)
+                return -1;
+    }
+    return 0;
+}
+
+/*
+ * Fills *list and *len from a, checked by stats_state_check_counts(),
+ * with t's copies of the names. *len always counts the entries filled
+ * in, so stats_player_free() frees a half-loaded list.
+ */
+static int stats_state_load_counts(struct stats_table *t,
+                                   struct stats_count **list,
+                                   unsigned char *len, const json_t *a)
+{
+    size_t n = json_array_size(a), i;
+
     if (n == 0)
         return 0;
     *list = calloc(n, sizeof(**list));
     if (!*list)
         return STATS_ENOMEM;
-
     for (i = 0; i < n; i++) {
         const json_t *pair = json_array_get(a, i);
-        const char *name =
-            stats_state_string(json_array_get(pair, 0), SIZE_MAX);
-        long long count = stats_state_uint(json_array_get(pair, 1), LLONG_MAX);
 
-        if (json_array_size(pair) != 2 || !name || count < 0)
-            return STATS_ECORRUPT;
-        for (k = 0; k < i; k++)
-            if (strcmp((*list)[k].name, name) == 0)
-                return STATS_ECORRUPT;
-        (*list)[i].name = strdup(name);
+        (*list)[i].name =
+            stats_intern(t, json_string_value(json_array_get(pair, 0)));
         if (!(*list)[i].name)
             return STATS_ENOMEM;
-        (*list)[i].n = (unsigned long long)count;
-        *len = i + 1;
+        (*list)[i].n =
+            (unsigned long long)json_integer_value(json_array_get(pair, 1));
+        *len = (unsigned char)(i + 1);
     }
     return 0;
 }
@@ -268,36 +282,44 @@ static int stats_state_type(const char *name)
     return -1;
 }
 
-/* Fills the recent entry r from the saved entry e. */
+/* Fills the recent entry r from the saved entry e; its text points into
+ * e. */
 static int stats_state_load_entry(struct stats_recent *r, const json_t *e)
 {
     long long seq = stats_state_uint(json_object_get(e, "seq"), LLONG_MAX);
     int type = stats_state_type(json_string_value(json_object_get(e, "type")));
     const char *stamp = stats_state_string(json_object_get(e, "timestamp"),
-                                           sizeof(r->timestamp) - 1);
+                                           STATS_STAMP_BYTES - 1);
     const char *text =
-        stats_state_string(json_object_get(e, "text"), sizeof(r->text) - 1);
+        stats_state_string(json_object_get(e, "text"), STATS_TEXT_BYTES - 1);
 
     if (seq < 0 || type < 0 || !stamp || !text)
         return -1;
     r->seq = (unsigned long long)seq;
     r->type = (enum event_type)type;
     memcpy(r->timestamp, stamp, strlen(stamp) + 1);
-    memcpy(r->text, text, strlen(text) + 1);
+    r->text = text;
     return 0;
 }
 
-/*
- * Fills p's ring from the player object j: the entries oldest first, set
- * so that the newest sits just before the saved head, as it did.
- */
-static int stats_state_load_recent(struct stats_player *p, const json_t *j,
-                                   const char **what)
+/* A saved player, checked, its strings pointing into the JSON value. */
+struct stats_state_player {
+    const char *name;
+    unsigned long long events[EVENT_TYPE_COUNT];
+    unsigned long long d20[STATS_STATE_FACES];
+    long long damage_total;
+    const json_t *spells;
+    const json_t *encounters;
+    struct stats_recent recent[STATS_RECENT];
+    unsigned nrecent;
+};
+
+/* Checks the recent feed of the player object j into c, oldest first. */
+static int stats_state_check_recent(struct stats_state_player *c,
+                                    const json_t *j, const char **what)
 {
     const json_t *a = json_object_get(j, "recent");
     size_t n = json_array_size(a), i;
-    long long head =
-        stats_state_uint(json_object_get(j, "head"), STATS_RECENT - 1);
     long long count =
         stats_state_uint(json_object_get(j, "nrecent"), STATS_RECENT);
 
@@ -307,85 +329,102 @@ static int stats_state_load_recent(struct stats_player *p, const json_t *j,
     *what = "nrecent is missing or differs from the entries in recent";
     if (count < 0 || (size_t)count != n)
         return STATS_ECORRUPT;
-    *what = "head is not an integer from 0 to 19";
-    if (head < 0)
-        return STATS_ECORRUPT;
 
     *what = "a recent entry lacks a known type, a seq, or a timestamp or "
             "text that fits";
-    for (i = 0; i < n; i++) {
-        size_t slot = ((size_t)head + STATS_RECENT - n + i) % STATS_RECENT;
-        if (stats_state_load_entry(&p->recent[slot], json_array_get(a, i)))
+    for (i = 0; i < n; i++)
+        if (stats_state_load_entry(&c->recent[i], json_array_get(a, i)))
             return STATS_ECORRUPT;
-    }
-    p->nrecent = (unsigned)n;
-    p->recent_head = (unsigned)head;
+    c->nrecent = (unsigned)n;
     return 0;
 }
 
-/* Checks the fixed-size figures of the player object j into p. */
-static int stats_state_load_figures(struct stats_player *p, const json_t *j,
-                                    const char **what)
+/* Checks every figure of the player object j into c. */
+static int stats_state_check_player(struct stats_state_player *c,
+                                    const json_t *j, const char **what)
 {
     const json_t *damage = json_object_get(j, "damage_total");
 
+    c->name = stats_state_string(json_object_get(j, "name"), SIZE_MAX);
+    *what = "not an object with a non-empty name";
+    if (!json_is_object(j) || !c->name || !*c->name)
+        return STATS_ECORRUPT;
     *what = "events is not an array of 4 counts";
-    if (stats_state_load_numbers(p->events, EVENT_TYPE_COUNT,
+    if (stats_state_load_numbers(c->events, EVENT_TYPE_COUNT,
                                  json_object_get(j, "events")))
         return STATS_ECORRUPT;
     *what = "d20 is not an array of 20 counts";
-    if (stats_state_load_numbers(p->d20, STATS_STATE_FACES,
+    if (stats_state_load_numbers(c->d20, STATS_STATE_FACES,
                                  json_object_get(j, "d20")))
         return STATS_ECORRUPT;
     *what = "damage_total is not an integer";
     if (!json_is_integer(damage))
         return STATS_ECORRUPT;
-    p->damage_total = (long long)json_integer_value(damage);
-    return stats_state_load_recent(p, j, what);
+    c->damage_total = (long long)json_integer_value(damage);
+    c->spells = json_object_get(j, "spells");
+    *what = "spells is not an array of up to 64 [name, count] pairs with "
+            "distinct names";
+    if (stats_state_check_counts(c->spells))
+        return STATS_ECORRUPT;
+    c->encounters = json_object_get(j, "encounters");
+    *what = "encounters is not an array of up to 64 [name, count] pairs "
+            "with distinct names";
+    if (stats_state_check_counts(c->encounters))
+        return STATS_ECORRUPT;
+    return stats_state_check_recent(c, j, what);
 }
 
-/*
- * Adds the player saved as j to t. The fixed-size figures are checked into
- * a scratch player first, so that only a checked player is added.
- */
+/* Adds the checked player c to t; only running out of memory fails. */
+static int stats_state_add(struct stats_table *t,
+                           const struct stats_state_player *c)
+{
+    struct stats_player *p = stats_add_player(t, c->name);
+    unsigned i;
+
+    if (!p)
+        return STATS_ENOMEM;
+    memcpy(p->events, c->events, sizeof(p->events));
+    memcpy(p->d20, c->d20, sizeof(p->d20));
+    p->damage_total = c->damage_total;
+    for (i = 0; i < c->nrecent; i++)
+        if (stats_remember(p, c->recent[i].seq, c->recent[i].type,
+                           c->recent[i].timestamp, c->recent[i].text))
+            return STATS_ENOMEM;
+    if (stats_state_load_counts(t, &p->spells, &p->nspells, c->spells))
+        return STATS_ENOMEM;
+    return stats_state_load_counts(t, &p->encounters, &p->nencounters,
+                                   c->encounters);
+}
+
+/* Adds the player saved as j to t, after checking all of it. */
 static int stats_state_load_player(struct stats_table *t, const json_t *j,
                                    const char **what)
 {
-    struct stats_player fig, *p;
-    const char *name = stats_state_string(json_object_get(j, "name"), SIZE_MAX);
+    struct stats_state_player c;
     int rc;
 
-    *what = "not an object with a non-empty name";
-    if (!json_is_object(j) || !name || !*name)
-        return STATS_ECORRUPT;
+    memset(&c, 0, sizeof(c));
+    rc = stats_state_check_player(&c, j, what);
+    if (rc)
+        return rc;
     *what = "the name appears twice";
-    if (stats_find(t, name))
+    if (stats_find(t, c.name))
         return STATS_ECORRUPT;
-    memset(&fig, 0, sizeof(fig));
-    rc = stats_state_load_figures(&fig, j, what);
-    if (rc)
-        return rc;
+    return stats_state_add(t, &c);
+}
 
-    p = stats_add_player(t, name);
-    if (!p)
-        return STATS_ENOMEM;
-    memcpy(p->events, fig.events, sizeof(p->events));
-    memcpy(p->d20, fig.d20, sizeof(p->d20));
-    p->damage_total = fig.damage_total;
-    memcpy(p->recent, fig.recent, sizeof(p->recent));
-    p->nrecent = fig.nrecent;
-    p->recent_head = fig.recent_head;
+int stats_load_player(struct stats_table *t, const json_t *saved, char *why,
+                      size_t whylen)
+{
+    const char *what = NULL;
+    int rc = stats_state_load_player(t, saved, &what);
 
-    *what = "spells is not an array of up to 64 [name, count] pairs with "
-            "distinct names";
-    rc = stats_state_load_counts(&p->spells, &p->nspells,
-                                 json_object_get(j, "spells"));
-    if (rc)
-        return rc;
-    *what = "encounters is not an array of up to 64 [name, count] pairs "
-            "with distinct names";
-    return stats_state_load_counts(&p->encounters, &p->nencounters,
-                                   json_object_get(j, "encounters"));
+    if (whylen)
+        snprintf(why, whylen, "%s",
+                 rc == 0              ? ""
+                 : rc == STATS_ENOMEM ? "out of memory"
+                                      : what);
+    return rc;
 }
 
 static int stats_state_fail(struct stats_table *t, int rc, char *why,
@@ -414,9 +453,11 @@ int stats_load(struct stats_table *t, const json_t *saved, char *why,
     if (!json_is_object(saved))
         return stats_state_fail(t, STATS_ECORRUPT, why, whylen,
                                 "the checkpoint is not a JSON object");
-    if (!json_is_integer(v) || json_integer_value(v) != STATS_STATE_VERSION)
+    if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+        json_integer_value(v) > STATS_STATE_VERSION)
         return stats_state_fail(t, STATS_ECORRUPT, why, whylen,
-                                "the checkpoint's version \"v\" is not 1");
+                                "the checkpoint's version \"v\" is not 1 "
+                                "or 2");
     if (!json_is_array(players))
         return stats_state_fail(t, STATS_ECORRUPT, why, whylen,
                                 "the checkpoint has no \"players\" array");

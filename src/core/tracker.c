@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tracker implementation: a growable array of per-partition statistics
- * tables and counters. Snapshots merge the tables into a scratch table;
- * with players keyed to one partition each, the merge is a copy.
+ * tables and counters. The merged view sorts pointers to every player by
+ * name and adds up only the players found in several partitions, one at
+ * a time; with players keyed to one partition each, nothing is copied.
  */
 #include "core/tracker.h"
 
@@ -102,23 +103,10 @@ int tracker_apply(struct tracker *t, int32_t partition, int64_t offset,
     return rc;
 }
 
-/* Raises *arg to the newest recent-event sequence number of p. */
-static void tracker_max_seq(const struct stats_player *p, void *arg)
-{
-    unsigned long long *max = arg;
-    unsigned i;
-
-    for (i = 0; i < p->nrecent; i++)
-        if (p->recent[i].seq > *max)
-            *max = p->recent[i].seq;
-}
-
 int tracker_restore(struct tracker *t, int32_t partition, int64_t next_offset,
-                    unsigned long long messages, unsigned long long invalid,
-                    const json_t *stats, char *why, size_t whylen)
+                    unsigned long long messages, unsigned long long invalid)
 {
     struct tracker_part *p = tracker_part(t, partition);
-    int rc;
 
     if (!p)
         return partition < 0 || partition >= TRACKER_MAX_PARTITIONS
@@ -128,38 +116,57 @@ int tracker_restore(struct tracker *t, int32_t partition, int64_t next_offset,
     p->stats = stats_new();
     if (!p->stats)
         return TRACKER_ENOMEM;
-    rc = stats_load(p->stats, stats, why, whylen);
-    if (rc) {
-        tracker_drop(t, partition);
-        return rc == STATS_ENOMEM ? TRACKER_ENOMEM : TRACKER_ECORRUPT;
-    }
     p->messages = messages;
     p->invalid = invalid;
     p->next_offset = next_offset;
-    /* New events must sort after the restored ones in the feed. */
-    stats_each(p->stats, tracker_max_seq, &t->seq);
     return 0;
 }
 
-json_t *tracker_save(const struct tracker *t, int32_t partition,
-                     int64_t *next_offset, unsigned long long *messages,
-                     unsigned long long *invalid)
+int tracker_restore_player(struct tracker *t, int32_t partition,
+                           const json_t *saved, char *why, size_t whylen)
+{
+    struct stats_recent r[STATS_RECENT];
+    const struct stats_player *p;
+    unsigned n;
+    int rc;
+
+    if (partition < 0 || (size_t)partition >= t->nparts ||
+        !t->parts[partition].stats)
+        return TRACKER_EPARTITION;
+    rc = stats_load_player(t->parts[partition].stats, saved, why, whylen);
+    if (rc)
+        return rc == STATS_ENOMEM ? TRACKER_ENOMEM : TRACKER_ECORRUPT;
+
+    /* New events must sort after the restored ones in the feed. */
+    p = stats_find(t->parts[partition].stats,
+                   json_string_value(json_object_get(saved, "name")));
+    n = p ? stats_recent_list(p, r) : 0;
+    if (n > 0 && r[n - 1].seq > t->seq)
+        t->seq = r[n - 1].seq;
+    return 0;
+}
+
+void tracker_counts(const struct tracker *t, int32_t partition,
+                    int64_t *next_offset, unsigned long long *messages,
+                    unsigned long long *invalid)
 {
     const struct tracker_part *p =
         partition >= 0 && (size_t)partition < t->nparts ? &t->parts[partition]
                                                         : NULL;
-    struct stats_table *empty;
-    json_t *saved;
 
     *next_offset = p ? p->next_offset : -1;
     *messages = p ? p->messages : 0;
     *invalid = p ? p->invalid : 0;
-    if (p && p->stats)
-        return stats_save(p->stats);
-    empty = stats_new();
-    saved = empty ? stats_save(empty) : NULL;
-    stats_free(empty);
-    return saved;
+}
+
+int tracker_each_changed(const struct tracker *t, int32_t partition,
+                         int (*fn)(const struct stats_player *p, void *arg),
+                         void *arg)
+{
+    if (partition < 0 || (size_t)partition >= t->nparts ||
+        !t->parts[partition].stats)
+        return 0;
+    return stats_each_changed(t->parts[partition].stats, fn, arg);
 }
 
 int tracker_dirty(const struct tracker *t, int32_t partition)
@@ -170,8 +177,11 @@ int tracker_dirty(const struct tracker *t, int32_t partition)
 
 void tracker_clean(struct tracker *t, int32_t partition)
 {
-    if (partition >= 0 && (size_t)partition < t->nparts)
-        t->parts[partition].dirty = 0;
+    if (partition < 0 || (size_t)partition >= t->nparts)
+        return;
+    t->parts[partition].dirty = 0;
+    if (t->parts[partition].stats)
+        stats_mark_saved(t->parts[partition].stats);
 }
 
 int32_t tracker_partitions(const struct tracker *t)
@@ -211,30 +221,110 @@ unsigned long long tracker_invalid(const struct tracker *t)
     return n;
 }
 
-struct stats_table *tracker_merged(const struct tracker *t)
-{
-    struct stats_table *all = stats_new();
-    size_t i;
+/* A player and where it was found, for sorting by name. */
+struct tracker_item {
+    const struct stats_player *p;
+    size_t order; /* partitions in ascending order, then table order */
+};
 
-    for (i = 0; all && i < t->nparts; i++) {
-        if (t->parts[i].stats && stats_merge(all, t->parts[i].stats) != 0) {
-            stats_free(all);
-            return NULL;
-        }
-    }
-    return all;
+struct tracker_list {
+    struct tracker_item *items;
+    size_t n;
+};
+
+static void tracker_collect(const struct stats_player *p, void *arg)
+{
+    struct tracker_list *l = arg;
+
+    l->items[l->n].p = p;
+    l->items[l->n].order = l->n;
+    l->n++;
 }
 
-json_t *tracker_snapshot(const struct tracker *t)
+static int tracker_by_name(const void *a, const void *b)
 {
-    struct stats_table *all = tracker_merged(t);
-    json_t *doc;
+    const struct tracker_item *x = a, *y = b;
+    int c = strcmp(x->p->name, y->p->name);
 
-    if (!all)
-        return NULL;
-    doc = stats_to_json(all, tracker_messages(t), tracker_invalid(t));
-    stats_free(all);
-    return doc;
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Every player of every partition, sorted by name then partition. */
+static int tracker_sorted(const struct tracker *t, struct tracker_list *l)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < t->nparts; i++)
+        n += t->parts[i].stats ? stats_count(t->parts[i].stats) : 0;
+    l->n = 0;
+    l->items = malloc((n ? n : 1) * sizeof(*l->items));
+    if (!l->items)
+        return TRACKER_ENOMEM;
+    for (i = 0; i < t->nparts; i++)
+        if (t->parts[i].stats)
+            stats_each(t->parts[i].stats, tracker_collect, l);
+    qsort(l->items, l->n, sizeof(*l->items), tracker_by_name);
+    return 0;
+}
+
+/* Calls fn for the run of n items of one name, summed when n > 1. */
+static int tracker_visit(const struct tracker_item *items, size_t n,
+                         int (*fn)(const struct stats_player *p, void *arg),
+                         void *arg)
+{
+    const struct stats_player **ps;
+    struct stats_player *sum;
+    size_t i;
+    int rc;
+
+    if (n == 1)
+        return fn(items[0].p, arg);
+    ps = malloc(n * sizeof(*ps));
+    if (!ps)
+        return TRACKER_ENOMEM;
+    for (i = 0; i < n; i++)
+        ps[i] = items[i].p;
+    sum = stats_player_sum(ps, n);
+    free(ps);
+    if (!sum)
+        return TRACKER_ENOMEM;
+    rc = fn(sum, arg);
+    stats_player_free(sum);
+    return rc;
+}
+
+int tracker_each_player(const struct tracker *t,
+                        int (*fn)(const struct stats_player *p, void *arg),
+                        void *arg)
+{
+    struct tracker_list l;
+    size_t i, run;
+    int rc = tracker_sorted(t, &l);
+
+    for (i = 0; !rc && i < l.n; i += run) {
+        for (run = 1; i + run < l.n; run++)
+            if (strcmp(l.items[i].p->name, l.items[i + run].p->name) != 0)
+                break;
+        rc = tracker_visit(l.items + i, run, fn, arg);
+    }
+    free(l.items);
+    return rc;
+}
+
+size_t tracker_players(const struct tracker *t)
+{
+    struct tracker_list l;
+    size_t i, n = 0;
+
+    if (tracker_sorted(t, &l))
+        return 0;
+    for (i = 0; i < l.n; i++)
+        if (i == 0 || strcmp(l.items[i - 1].p->name, l.items[i].p->name) != 0)
+            n++;
+    free(l.items);
+    return n;
 }
 
 const char *tracker_strerror(int err)

@@ -45,28 +45,42 @@ int tracker_apply(struct tracker *t, int32_t partition, int64_t offset,
                   const void *value, size_t len, char *why, size_t whylen);
 
 /*
- * Replaces partition's figures with saved ones (as made by
- * tracker_save()): messages, invalid and the next offset to read, and
- * the statistics. Returns 0, or TRACKER_ECORRUPT with a reason in why (the
- * partition is then empty), or TRACKER_ENOMEM.
+ * Empties partition and gives it saved counts: messages, invalid and the
+ * next offset to read. Its players follow, one tracker_restore_player()
+ * call each. Returns 0, TRACKER_EPARTITION or TRACKER_ENOMEM.
  */
 int tracker_restore(struct tracker *t, int32_t partition, int64_t next_offset,
-                    unsigned long long messages, unsigned long long invalid,
-                    const json_t *stats, char *why, size_t whylen);
+                    unsigned long long messages, unsigned long long invalid);
 
 /*
- * partition's figures for a checkpoint: returns its statistics as a new
- * JSON reference (see stats_save()) and fills the counts and the next
- * offset (-1 if no message was read); NULL when out of memory.
+ * Adds to partition one player saved by stats_save_player(). Returns 0,
+ * TRACKER_ECORRUPT with a reason in why (the caller then drops the
+ * partition), TRACKER_EPARTITION or TRACKER_ENOMEM.
  */
-json_t *tracker_save(const struct tracker *t, int32_t partition,
-                     int64_t *next_offset, unsigned long long *messages,
-                     unsigned long long *invalid);
+int tracker_restore_player(struct tracker *t, int32_t partition,
+                           const json_t *saved, char *why, size_t whylen);
+
+/*
+ * partition's counts for a checkpoint: messages, invalid and the next
+ * offset (-1 if no message was read). An unknown partition has zeros.
+ */
+void tracker_counts(const struct tracker *t, int32_t partition,
+                    int64_t *next_offset, unsigned long long *messages,
+                    unsigned long long *invalid);
+
+/*
+ * Calls fn for each player of partition changed since the last
+ * tracker_clean(t, partition), for a checkpoint to save; stops at fn's
+ * first non-zero result and returns it, else 0.
+ */
+int tracker_each_changed(const struct tracker *t, int32_t partition,
+                         int (*fn)(const struct stats_player *p, void *arg),
+                         void *arg);
 
 /* Whether partition changed since tracker_clean(t, partition). */
 int tracker_dirty(const struct tracker *t, int32_t partition);
 
-/* Marks partition as saved. */
+/* Marks partition and all its players as saved. */
 void tracker_clean(struct tracker *t, int32_t partition);
 
 /* One more than the highest partition number seen. */
@@ -82,16 +96,44 @@ unsigned long long tracker_messages(const struct tracker *t);
 unsigned long long tracker_invalid(const struct tracker *t);
 
 /*
- * Every partition's figures merged into one new table, which the caller
- * frees with stats_free(); NULL when out of memory.
+ * Calls fn for every player over the partitions held now, in name order
+ * (strcmp). A player found in several partitions comes once, its figures
+ * added up into a scratch copy that lives for the call only; otherwise p
+ * is the partition's own. Costs one pointer array of all players, not a
+ * copy of them. Stops at fn's first non-zero result and returns it;
+ * else 0, or TRACKER_ENOMEM.
  */
-struct stats_table *tracker_merged(const struct tracker *t);
+int tracker_each_player(const struct tracker *t,
+                        int (*fn)(const struct stats_player *p, void *arg),
+                        void *arg);
+
+/* Distinct players over the partitions held now, or 0 when out of memory
+ * (as when there are none). */
+size_t tracker_players(const struct tracker *t);
 
 /*
- * The merged /api/players document (see stats_to_json()). Returns a new
- * reference the caller owns, or NULL when out of memory.
+ * The merged /api/players document as one JSON tree, for tests and small
+ * tables: it costs several times the figures. Returns a new reference
+ * the caller owns, or NULL when out of memory.
  */
 json_t *tracker_snapshot(const struct tracker *t);
+
+/*
+ * Writes the merged /api/players document through write, one player at a
+ * time, so that it never holds more than one player's JSON: exactly the
+ * text json_dump_callback() would give, with flags, for tracker_snapshot()
+ * with the members of extra (an object, or NULL) appended after
+ * "players". Returns 0, or -1 when write failed or memory ran out.
+ */
+int tracker_write_document(const struct tracker *t, const json_t *extra,
+                           size_t flags, json_dump_callback_t write, void *arg);
+
+/*
+ * The merged figures in Prometheus' text format (see stats_to_metrics()),
+ * lag left out when negative. Returns a malloc'd text the caller frees,
+ * its length in *len, or NULL when out of memory.
+ */
+char *tracker_to_metrics(const struct tracker *t, long long lag, size_t *len);
 
 const char *tracker_strerror(int err);
 

@@ -9,6 +9,8 @@
 #include "store/state.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +26,10 @@
 struct state_db {
     sqlite3 *db;
     char *path;
-    sqlite3_stmt *get;
-    sqlite3_stmt *put;
+    sqlite3_stmt *get;         /* a partition's counts */
+    sqlite3_stmt *put;         /* a partition's counts */
+    sqlite3_stmt *get_players; /* a partition's players */
+    sqlite3_stmt *put_player;  /* one player */
     int in_tx;
 };
 
@@ -37,8 +41,12 @@ static const char state_schema[] =
     " next_offset INTEGER NOT NULL,"
     " messages INTEGER NOT NULL,"
     " invalid INTEGER NOT NULL,"
-    " stats TEXT NOT NULL,"
-    " saved_at TEXT NOT NULL);";
+    " saved_at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS players("
+    " partition INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " figures TEXT NOT NULL,"
+    " PRIMARY KEY(partition, name));";
 
 /* Our code for an SQLite result, by what the user can do about it. */
 static int state_code(int sqlite_rc)
@@ -177,12 +185,146 @@ static int state_meta_put(struct state_db *db, const char *key,
     return state_sql_fail(db, rc, err, errlen, "writing its header");
 }
 
+/* Marks the file as written in this build's format. */
+static int state_meta_schema(struct state_db *db, char *err, size_t errlen)
+{
+    char version[16];
+    int rc;
+
+    snprintf(version, sizeof(version), "%d", STATE_SCHEMA);
+    rc = sqlite3_exec(db->db, "DELETE FROM meta WHERE key = 'schema'", NULL,
+                      NULL, NULL);
+    if (rc != SQLITE_OK)
+        return state_sql_fail(db, rc, err, errlen, "writing its header");
+    return state_meta_put(db, "schema", version, err, errlen);
+}
+
+/* The error for a format 1 partition whose figures cannot be split. */
+static int state_v1_damaged(struct state_db *db, sqlite3_int64 partition,
+                            char *err, size_t errlen)
+{
+    return errbuf_set(STATE_ECORRUPT, err, errlen,
+                      "state file %s: partition %lld of its format 1 "
+                      "figures is damaged and cannot be upgraded; move it "
+                      "away, or start over with --reset-state",
+                      db->path, (long long)partition);
+}
+
+/*
+ * Splits one format 1 partition text, {"v": 1, "players": [{"name", ...},
+ * ...]}, into player rows through the statement ins. Each player's object
+ * is kept as it was; the loader checks it when the partition comes back.
+ */
+static int state_v1_split(struct state_db *db, sqlite3_stmt *ins,
+                          sqlite3_int64 partition, const char *text, char *err,
+                          size_t errlen)
+{
+    json_t *doc = json_loads(text, 0, NULL);
+    json_t *players = json_object_get(doc, "players");
+    size_t i;
+    int rc = json_is_array(players) ? SQLITE_DONE : SQLITE_MISMATCH;
+
+    for (i = 0; rc == SQLITE_DONE && i < json_array_size(players); i++) {
+        json_t *player = json_array_get(players, i);
+        const char *name = json_string_value(json_object_get(player, "name"));
+        char *figures = name ? json_dumps(player, JSON_COMPACT) : NULL;
+
+        rc = figures ? SQLITE_OK : name ? SQLITE_NOMEM : SQLITE_MISMATCH;
+        sqlite3_reset(ins);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 1, partition);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(ins, 2, name, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(ins, 3, figures, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(ins);
+        sqlite3_reset(ins);
+        free(figures);
+    }
+    json_decref(doc);
+    if (rc == SQLITE_DONE)
+        return 0;
+    /* A name twice, or no name: damaged, like an unreadable text. */
+    if (rc == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_CONSTRAINT)
+        return state_v1_damaged(db, partition, err, errlen);
+    return state_sql_fail(db, rc, err, errlen, "upgrading it");
+}
+
+/*
+ * Rewrites a format 1 file as format 2, inside the transaction of
+ * state_open(): every partition's text becomes rows of its players, the
+ * text's column goes, and the header says 2. A failure rolls it all back,
+ * so the file stays as it was.
+ */
+static int state_upgrade_v1(struct state_db *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *sel = NULL, *ins = NULL;
+    int rc = sqlite3_prepare_v2(
+        db->db, "SELECT partition, stats FROM partitions", -1, &sel, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db->db,
+                                "INSERT INTO players(partition, name, "
+                                "figures) VALUES(?, ?, ?)",
+                                -1, &ins, NULL);
+    if (rc != SQLITE_OK) {
+        rc = state_sql_fail(db, rc, err, errlen, "upgrading it");
+        goto out;
+    }
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        const unsigned char *text = sqlite3_column_text(sel, 1);
+        sqlite3_int64 partition = sqlite3_column_int64(sel, 0);
+
+        rc = text ? state_v1_split(db, ins, partition, (const char *)text, err,
+                                   errlen)
+                  : state_v1_damaged(db, partition, err, errlen);
+        if (rc)
+            goto out;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = state_sql_fail(db, rc, err, errlen, "upgrading it");
+        goto out;
+    }
+    rc = sqlite3_exec(db->db, "ALTER TABLE partitions DROP COLUMN stats", NULL,
+                      NULL, NULL);
+    rc = rc == SQLITE_OK ? state_meta_schema(db, err, errlen)
+                         : state_sql_fail(db, rc, err, errlen, "upgrading it");
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(sel);
+    return rc;
+}
+
+/* Checks that the file is group's, reading topic. */
+static int state_check_owner(struct state_db *db, const char *group,
+                             const char *topic, char *err, size_t errlen)
+{
+    const char *const keys[2] = {"topic", "group"};
+    const char *const want[2] = {topic, group};
+    char have[1024];
+    int i, rc;
+
+    for (i = 0; i < 2; i++) {
+        rc = state_meta_get(db, keys[i], have, sizeof(have), err, errlen);
+        if (rc < 0)
+            return rc;
+        if (rc == 0 || strcmp(have, want[i]) != 0)
+            return errbuf_set(STATE_ETOPIC, err, errlen,
+                              "state file %s holds %s '%s', not '%s'; use "
+                              "another DND_STATE_DIR, or start over with "
+                              "--reset-state",
+                              db->path, keys[i], rc ? have : "?", want[i]);
+    }
+    return 0;
+}
+
 /* Creates the tables, or checks an existing file's header: version,
  * group and topic. */
 static int state_check(struct state_db *db, const char *group,
                        const char *topic, char *err, size_t errlen)
 {
-    char schema[32], have[1024], version[16];
+    char schema[32], version[16];
     char *end;
     long v;
     int rc;
@@ -214,23 +356,10 @@ static int state_check(struct state_db *db, const char *group,
                           "(format %ld, this one reads %d); use that "
                           "version, or start over with --reset-state",
                           db->path, v, STATE_SCHEMA);
-    rc = state_meta_get(db, "topic", have, sizeof(have), err, errlen);
-    if (rc <= 0 || strcmp(have, topic) != 0)
-        return rc < 0 ? rc
-                      : errbuf_set(STATE_ETOPIC, err, errlen,
-                                   "state file %s holds topic '%s', not "
-                                   "'%s'; use another DND_STATE_DIR, or "
-                                   "start over with --reset-state",
-                                   db->path, rc ? have : "?", topic);
-    rc = state_meta_get(db, "group", have, sizeof(have), err, errlen);
-    if (rc <= 0 || strcmp(have, group) != 0)
-        return rc < 0 ? rc
-                      : errbuf_set(STATE_ETOPIC, err, errlen,
-                                   "state file %s holds group '%s', not "
-                                   "'%s'; use another DND_STATE_DIR, or "
-                                   "start over with --reset-state",
-                                   db->path, rc ? have : "?", group);
-    return 0;
+    rc = state_check_owner(db, group, topic, err, errlen);
+    if (!rc && v == 1)
+        rc = state_upgrade_v1(db, err, errlen);
+    return rc;
 }
 
 /* Settings and the integrity check of a freshly opened file. */
@@ -239,10 +368,17 @@ static int state_prepare(struct state_db *db, char *err, size_t errlen)
     sqlite3_stmt *st = NULL;
     int rc;
 
+    /*
+     * A checkpoint rewrites the pages of every player that changed, so
+     * the log is copied back into the file as soon as it holds 16 pages,
+     * not SQLite's 1000: the folder then needs room for the file and
+     * about one checkpoint, not 4 MB more.
+     */
     sqlite3_busy_timeout(db->db, STATE_BUSY_MS);
     rc = sqlite3_exec(db->db,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL,
-                      NULL, NULL);
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                      "PRAGMA wal_autocheckpoint=16;",
+                      NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return state_sql_fail(db, rc, err, errlen, "opening it");
     rc = sqlite3_prepare_v2(db->db, "PRAGMA quick_check", -1, &st, NULL);
@@ -264,19 +400,28 @@ static int state_prepare(struct state_db *db, char *err, size_t errlen)
 
 static int state_statements(struct state_db *db, char *err, size_t errlen)
 {
-    int rc = sqlite3_prepare_v2(
-        db->db,
-        "SELECT next_offset, messages, invalid, stats FROM partitions "
-        "WHERE partition = ?",
-        -1, &db->get, NULL);
+    int rc = sqlite3_prepare_v2(db->db,
+                                "SELECT next_offset, messages, invalid "
+                                "FROM partitions WHERE partition = ?",
+                                -1, &db->get, NULL);
 
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(
             db->db,
             "INSERT OR REPLACE INTO partitions(partition, next_offset, "
-            "messages, invalid, stats, saved_at) "
-            "VALUES(?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            "messages, invalid, saved_at) "
+            "VALUES(?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
             -1, &db->put, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db->db,
+                                "SELECT name, figures FROM players "
+                                "WHERE partition = ?",
+                                -1, &db->get_players, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db->db,
+                                "INSERT OR REPLACE INTO players(partition, "
+                                "name, figures) VALUES(?, ?, ?)",
+                                -1, &db->put_player, NULL);
     if (rc != SQLITE_OK)
         return state_sql_fail(db, rc, err, errlen, "preparing statements");
     return 0;
@@ -345,7 +490,6 @@ const char *state_path(const struct state_db *db)
 int state_load(struct state_db *db, int32_t partition,
                struct state_partition *out, char *err, size_t errlen)
 {
-    const unsigned char *text;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -361,21 +505,53 @@ int state_load(struct state_db *db, int32_t partition,
     out->next_offset = sqlite3_column_int64(db->get, 0);
     out->messages = (unsigned long long)sqlite3_column_int64(db->get, 1);
     out->invalid = (unsigned long long)sqlite3_column_int64(db->get, 2);
-    text = sqlite3_column_text(db->get, 3);
-    if (out->next_offset < 0 || sqlite3_column_int64(db->get, 1) < 0 ||
-        sqlite3_column_int64(db->get, 2) < 0 || !text) {
-        sqlite3_reset(db->get);
+    rc = out->next_offset < 0 || sqlite3_column_int64(db->get, 1) < 0 ||
+         sqlite3_column_int64(db->get, 2) < 0;
+    sqlite3_reset(db->get);
+    if (rc)
         return errbuf_set(STATE_ECORRUPT, err, errlen,
                           "state file %s: partition %d holds impossible "
                           "values; move it away, or start over with "
                           "--reset-state",
                           db->path, (int)partition);
-    }
-    out->stats = strdup((const char *)text);
-    sqlite3_reset(db->get);
-    if (!out->stats)
-        return errbuf_set(STATE_ENOMEM, err, errlen, "out of memory");
     return 1;
+}
+
+int state_each_player(struct state_db *db, int32_t partition,
+                      int (*fn)(const char *name, const char *figures,
+                                void *arg),
+                      void *arg, char *err, size_t errlen)
+{
+    const unsigned char *name, *figures;
+    int rc;
+
+    sqlite3_reset(db->get_players);
+    rc = sqlite3_bind_int64(db->get_players, 1, partition);
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(db->get_players);
+        if (rc != SQLITE_ROW)
+            break;
+        name = sqlite3_column_text(db->get_players, 0);
+        figures = sqlite3_column_text(db->get_players, 1);
+        if (!name || !figures) {
+            sqlite3_reset(db->get_players);
+            return errbuf_set(STATE_ECORRUPT, err, errlen,
+                              "state file %s: a player of partition %d "
+                              "has no name or figures; move it away, or "
+                              "start over with --reset-state",
+                              db->path, (int)partition);
+        }
+        rc = fn((const char *)name, (const char *)figures, arg);
+        if (rc) {
+            sqlite3_reset(db->get_players);
+            return rc;
+        }
+        rc = SQLITE_ROW;
+    }
+    sqlite3_reset(db->get_players);
+    if (rc != SQLITE_DONE)
+        return state_sql_fail(db, rc, err, errlen, "reading a partition");
+    return 0;
 }
 
 int state_begin(struct state_db *db, char *err, size_t errlen)
@@ -403,13 +579,32 @@ int state_put(struct state_db *db, int32_t partition,
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(db->put, 4, (sqlite3_int64)p->invalid);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text(db->put, 5, p->stats, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
         rc = sqlite3_step(db->put);
     sqlite3_reset(db->put);
-    sqlite3_clear_bindings(db->put);
     if (rc != SQLITE_DONE)
         return state_sql_fail(db, rc, err, errlen, "saving a partition");
+    return 0;
+}
+
+int state_put_player(struct state_db *db, int32_t partition, const char *name,
+                     const char *figures, size_t len, char *err, size_t errlen)
+{
+    int rc = len > INT_MAX ? SQLITE_TOOBIG : SQLITE_OK;
+
+    sqlite3_reset(db->put_player);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(db->put_player, 1, partition);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(db->put_player, 2, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(db->put_player, 3, figures, (int)len,
+                               SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(db->put_player);
+    sqlite3_reset(db->put_player);
+    sqlite3_clear_bindings(db->put_player);
+    if (rc != SQLITE_DONE)
+        return state_sql_fail(db, rc, err, errlen, "saving a player");
     return 0;
 }
 
@@ -440,6 +635,8 @@ void state_close(struct state_db *db)
     state_rollback(db);
     sqlite3_finalize(db->get);
     sqlite3_finalize(db->put);
+    sqlite3_finalize(db->get_players);
+    sqlite3_finalize(db->put_player);
     sqlite3_close(db->db);
     free(db->path);
     free(db);

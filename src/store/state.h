@@ -3,8 +3,11 @@
  * The consumer's saved state in SQLite: for each partition, the figures
  * learnt from it and the next offset to read, written together in one
  * transaction. One file per consumer group and topic under DND_STATE_DIR;
- * consumers of the group on one machine share it. It knows nothing of
- * what the figures mean: they arrive as JSON text.
+ * consumers of the group on one machine share it. A partition's figures
+ * are one row per player, so a checkpoint writes only the players that
+ * changed. It knows nothing of what the figures mean: they arrive as JSON
+ * text, and only the upgrade of a format 1 file looks inside, to split a
+ * partition's {"players": [...]} into its players.
  */
 #ifndef DND_STATE_H
 #define DND_STATE_H
@@ -23,15 +26,18 @@ enum state_err {
     STATE_ENOMEM = -7
 };
 
-/* The format this build writes; files with a larger number are refused. */
-#define STATE_SCHEMA 1
+/*
+ * The format this build writes; files with a larger number are refused,
+ * and format 1 files (one text of all of a partition's players) are
+ * rewritten as format 2 (one row per player) when opened.
+ */
+#define STATE_SCHEMA 2
 
-/* One partition's saved state. */
+/* One partition's saved counts; its players are rows of their own. */
 struct state_partition {
     int64_t next_offset;
     unsigned long long messages;
     unsigned long long invalid;
-    char *stats; /* JSON text; owned by whoever filled the struct */
 };
 
 struct state_db;
@@ -50,19 +56,36 @@ int state_open(const char *dir, const char *group, const char *topic, int reset,
 const char *state_path(const struct state_db *db);
 
 /*
- * Reads partition's saved state into *out (the caller frees out->stats).
- * Returns 1 when found, 0 when none was saved, or a negative code with
- * err.
+ * Reads partition's saved counts into *out. Returns 1 when found, 0 when
+ * none were saved, or a negative code with err.
  */
 int state_load(struct state_db *db, int32_t partition,
                struct state_partition *out, char *err, size_t errlen);
 
+/*
+ * Calls fn with the name and the figures (NUL-terminated JSON text, valid
+ * during the call only) of each player saved for partition, in no set
+ * order. Returns 0; fn's first non-zero result, as it is; or a negative
+ * enum state_err with err.
+ */
+int state_each_player(struct state_db *db, int32_t partition,
+                      int (*fn)(const char *name, const char *figures,
+                                void *arg),
+                      void *arg, char *err, size_t errlen);
+
 /* Starts the transaction that state_put() calls join. 0 or an error. */
 int state_begin(struct state_db *db, char *err, size_t errlen);
 
-/* Saves one partition inside the open transaction. */
+/* Saves one partition's counts inside the open transaction. */
 int state_put(struct state_db *db, int32_t partition,
               const struct state_partition *p, char *err, size_t errlen);
+
+/*
+ * Saves one player of partition inside the open transaction, replacing
+ * what was saved under that name: figures is JSON text of len bytes.
+ */
+int state_put_player(struct state_db *db, int32_t partition, const char *name,
+                     const char *figures, size_t len, char *err, size_t errlen);
 
 /* Makes the transaction durable; on failure it is rolled back. */
 int state_commit(struct state_db *db, char *err, size_t errlen);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # The saved state as a user meets it on the real broker: a second run
-# restores the figures and reads only what is new; a state file that is
-# from a newer version, another topic's, damaged or locked stops the
-# consumer with a clear error and is left as it was; --reset-state starts
-# over on purpose. Expected figures come from the generator's own counts.
+# restores the figures and reads only what is new; a file of the older
+# format 1 is upgraded; a state file that is from a newer version, another
+# topic's, damaged or locked stops the consumer with a clear error and is
+# left as it was; --reset-state starts over on purpose. Expected figures
+# come from the generator's own counts.
 . "$(dirname "$0")/../lib.sh"
 needs_kafka
 needs_dndtrack
@@ -58,6 +59,12 @@ expect_refusal() {
     assert_eq "$(md5sum <"$file")" "$before" "state file after a refusal"
 }
 
+# Messages a -v run's log says it restored, over all partitions.
+restored() {
+    sed -n 's/.*restored: \([0-9]*\) messages.*/\1/p' "$1" |
+        awk '{ n += $1 } END { print n + 0 }'
+}
+
 send "$out/first.jsonl"
 consume -q >"$out/run1.json" 2>"$out/run1.err" ||
     fail "first run failed: $(cat "$out/run1.err")"
@@ -65,10 +72,51 @@ consume -q >"$out/run1.json" 2>"$out/run1.err" ||
 send "$out/second.jsonl"
 consume -v >"$out/run2.json" 2>"$out/run2.err" ||
     fail "second run failed: $(tail -5 "$out/run2.err")"
-restored=$(sed -n 's/.*restored: \([0-9]*\) messages.*/\1/p' \
-    "$out/run2.err" | awk '{ n += $1 } END { print n + 0 }')
-assert_eq "$restored" 100 "messages restored over all partitions"
+assert_eq "$(restored "$out/run2.err")" 100 \
+    "messages restored over all partitions"
 check_all "$out/run2.json" "restored figures plus new events are wrong"
+
+# Rewrites the format 2 file $1 as format 1 had it: one text of all its
+# players per partition, in a column of the partition's row.
+to_v1() {
+    sqlite3 "$1" <<'SQL' || fail "could not rewrite $1 as format 1"
+BEGIN;
+CREATE TABLE old(partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL,
+    messages INTEGER NOT NULL, invalid INTEGER NOT NULL,
+    stats TEXT NOT NULL, saved_at TEXT NOT NULL);
+INSERT INTO old SELECT p.partition, p.next_offset, p.messages, p.invalid,
+    json_object('v', 1, 'players', (SELECT json_group_array(json(figures))
+        FROM players WHERE players.partition = p.partition)),
+    p.saved_at FROM partitions p;
+DROP TABLE partitions;
+DROP TABLE players;
+ALTER TABLE old RENAME TO partitions;
+UPDATE meta SET value = '1' WHERE key = 'schema';
+COMMIT;
+SQL
+}
+
+# A format 1 file is upgraded when opened: every figure comes back, and
+# the file is format 2, one row per player, from then on.
+cp "$file" "$out/v2.db"
+to_v1 "$file"
+consume -v >"$out/upgraded.json" 2>"$out/upgraded.err" ||
+    fail "run on a format 1 file failed: $(tail -5 "$out/upgraded.err")"
+assert_eq "$(restored "$out/upgraded.err")" 150 \
+    "messages restored from a format 1 file"
+check_all "$out/upgraded.json" "figures of an upgraded file are wrong"
+assert_eq "$(sqlite3 "$file" "SELECT value FROM meta WHERE key = 'schema'")" \
+    2 "format of an upgraded file"
+assert_eq "$(sqlite3 "$file" "SELECT count(*) FROM pragma_table_info(
+    'partitions') WHERE name = 'stats'")" 0 "format 1 column left over"
+
+# A format 1 file whose text is damaged is refused and left as it was.
+cp "$out/v2.db" "$file"
+to_v1 "$file"
+sqlite3 "$file" "UPDATE partitions SET stats = '{\"v\":1,\"players\":[{'
+    WHERE partition = (SELECT min(partition) FROM partitions)"
+expect_refusal "format 1 figures is damaged"
+cp "$out/v2.db" "$file"
 
 # A newer format.
 cp "$file" "$out/good.db"

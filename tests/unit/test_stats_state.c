@@ -67,14 +67,6 @@ static unsigned long long fill(struct stats_table *t)
     return seq;
 }
 
-/* The i-th oldest recent entry of p. */
-static const struct stats_recent *oldest(const struct stats_player *p,
-                                         unsigned i)
-{
-    return &p->recent[(p->recent_head + STATS_RECENT - p->nrecent + i) %
-                      STATS_RECENT];
-}
-
 static void check_counts(const struct stats_count *a, size_t na,
                          const struct stats_count *b, size_t nb)
 {
@@ -91,6 +83,7 @@ static void check_counts(const struct stats_count *a, size_t na,
 static void check_same_player(const struct stats_player *p, void *arg)
 {
     const struct stats_player *q = stats_find(arg, p->name);
+    struct stats_recent rp[STATS_RECENT], rq[STATS_RECENT];
     unsigned i;
 
     CHECK(q != NULL);
@@ -101,12 +94,12 @@ static void check_same_player(const struct stats_player *p, void *arg)
     check_counts(p->spells, p->nspells, q->spells, q->nspells);
     check_counts(p->encounters, p->nencounters, q->encounters, q->nencounters);
     CHECK_INT(p->nrecent, q->nrecent);
-    CHECK_INT(p->recent_head, q->recent_head);
+    CHECK_INT(stats_recent_list(p, rp), stats_recent_list(q, rq));
     for (i = 0; i < p->nrecent; i++) {
-        CHECK_INT(oldest(p, i)->seq, oldest(q, i)->seq);
-        CHECK_INT(oldest(p, i)->type, oldest(q, i)->type);
-        CHECK_STR(oldest(p, i)->timestamp, oldest(q, i)->timestamp);
-        CHECK_STR(oldest(p, i)->text, oldest(q, i)->text);
+        CHECK_INT(rp[i].seq, rq[i].seq);
+        CHECK_INT(rp[i].type, rq[i].type);
+        CHECK_STR(rp[i].timestamp, rq[i].timestamp);
+        CHECK_STR(rp[i].text, rq[i].text);
     }
 }
 
@@ -140,6 +133,7 @@ static json_t *save_through_text(const struct stats_table *t)
 static void test_fixture_reaches_the_edges(void)
 {
     struct stats_table *t = stats_new();
+    struct stats_recent r[STATS_RECENT];
     const struct stats_player *w, *ilse;
 
     fill(t);
@@ -147,7 +141,12 @@ static void test_fixture_reaches_the_edges(void)
     ilse = stats_find(t, "Ilse");
     CHECK(w && ilse);
     CHECK_INT(w->nrecent, STATS_RECENT);
-    CHECK_INT(w->recent_head, 26 % STATS_RECENT);
+    /* 26 rolls: the feed keeps the last 20, from the seventh on. */
+    CHECK_INT(stats_recent_list(w, r), STATS_RECENT);
+    CHECK_INT(r[0].seq, 7);
+    CHECK_STR(r[0].timestamp, "2024-05-01T20:07:00Z");
+    CHECK_INT(r[STATS_RECENT - 1].seq, 26);
+    CHECK_STR(r[STATS_RECENT - 1].text, "2d6 total 9 (damage)");
     /* Faces 2..20, then 1, then 2..6: two 2s, one each of 20, 1 and 7. */
     CHECK_INT(w->d20[1], 2);
     CHECK_INT(w->d20[19], 1);
@@ -184,7 +183,8 @@ static void test_round_trip_keeps_every_field(void)
     if (unit_failed_now)
         return;
 
-    /* The ring resumes at the same slot, and "(other)" keeps absorbing. */
+    /* The feed goes on from the same events, and "(other)" keeps
+     * absorbing. */
     apply(t, "{\"player\":\"Wurs\",\"event_type\":\"nap\"}", seq + 1);
     apply(back, "{\"player\":\"Wurs\",\"event_type\":\"nap\"}", seq + 1);
     apply(t,
@@ -221,7 +221,7 @@ static void test_empty_table_round_trips(void)
 {
     struct stats_table *t = stats_new();
     json_t *saved = stats_save(t);
-    json_t *expected = json_pack("{s:i,s:[]}", "v", 1, "players");
+    json_t *expected = json_pack("{s:i,s:[]}", "v", 2, "players");
 
     CHECK(saved && expected && json_equal(saved, expected));
     apply(t, "{\"player\":\"Old\",\"event_type\":\"nap\"}", 1);
@@ -246,6 +246,7 @@ static void test_clipped_text_round_trips(void)
     many_a[80] = '\0';
     for (n = 50; n <= 80; n++) {
         struct stats_table *t = stats_new(), *back = stats_new();
+        struct stats_recent rp[STATS_RECENT], rq[STATS_RECENT];
         const struct stats_player *p, *q;
         json_t *saved, *valid;
 
@@ -256,7 +257,8 @@ static void test_clipped_text_round_trips(void)
                  n, many_a);
         CHECK_INT(apply(t, text, 1), 0);
         p = stats_find(t, "A");
-        valid = json_string(p->recent[0].text);
+        stats_recent_list(p, rp);
+        valid = json_string(rp[0].text);
         CHECK(valid != NULL);
         json_decref(valid);
         saved = save_through_text(t);
@@ -265,7 +267,8 @@ static void test_clipped_text_round_trips(void)
         json_decref(saved);
         q = stats_find(back, "A");
         CHECK(q != NULL);
-        CHECK_STR(q->recent[0].text, p->recent[0].text);
+        stats_recent_list(q, rq);
+        CHECK_STR(rq[0].text, rp[0].text);
         stats_free(t);
         stats_free(back);
     }
@@ -325,7 +328,11 @@ static void test_damaged_checkpoints_refused(void)
     char long_stamp[40];
 
     doc = good();
-    json_object_set_new(doc, "v", json_integer(2));
+    json_object_set_new(doc, "v", json_integer(3));
+    CHECK(refused(doc));
+
+    doc = good();
+    json_object_set_new(doc, "v", json_integer(0));
     CHECK(refused(doc));
 
     doc = good();
@@ -396,10 +403,6 @@ static void test_more_damage_refused(void)
     CHECK(refused(doc));
 
     doc = good();
-    json_object_set_new(saved_player(doc, "Wurs"), "head", json_integer(20));
-    CHECK(refused(doc));
-
-    doc = good();
     json_object_set_new(saved_player(doc, "Zed"), "nrecent", json_integer(0));
     CHECK(refused(doc));
 
@@ -460,6 +463,85 @@ static void test_each_missing_or_null_field_refused(void)
     json_decref(probe);
 }
 
+/* A version 1 checkpoint, whose players carry a ring position, loads. */
+static void test_version_1_checkpoint_loads(void)
+{
+    struct stats_table *t = stats_new(), *back = stats_new();
+    json_t *doc = good(), *players = json_object_get(doc, "players");
+    size_t i;
+
+    fill(t);
+    json_object_set_new(doc, "v", json_integer(1));
+    for (i = 0; i < json_array_size(players); i++)
+        json_object_set_new(json_array_get(players, i), "head",
+                            json_integer(19));
+    CHECK_INT(stats_load(back, doc, NULL, 0), STATS_OK);
+    check_same_tables(t, back);
+    json_decref(doc);
+    stats_free(t);
+    stats_free(back);
+}
+
+struct rows {
+    struct stats_table *to;
+    int failed;
+};
+
+/* Loads the text of p's saved row into the table of arg. */
+static void load_row(const struct stats_player *p, void *arg)
+{
+    struct rows *r = arg;
+    json_t *saved = stats_save_player(p);
+    char *text = saved ? json_dumps(saved, JSON_COMPACT) : NULL;
+    json_t *back = text ? json_loads(text, 0, NULL) : NULL;
+    char why[128] = "untouched";
+
+    if (!back || stats_load_player(r->to, back, why, sizeof(why)) != 0 ||
+        why[0] != '\0')
+        r->failed = 1;
+    json_decref(back);
+    free(text);
+    json_decref(saved);
+}
+
+static int stop_at_any(const struct stats_player *p, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return 1;
+}
+
+/*
+ * Players saved one row each and loaded one by one make the same table;
+ * loading a row twice, or a damaged row, is refused and adds nothing.
+ */
+static void test_player_rows_round_trip(void)
+{
+    struct stats_table *t = stats_new(), *back = stats_new();
+    struct rows r = {back, 0};
+    json_t *row;
+    char why[128] = "";
+
+    fill(t);
+    stats_each(t, load_row, &r);
+    CHECK(!r.failed);
+    check_same_tables(t, back);
+    /* Loaded players count as saved: nothing is listed as changed. */
+    CHECK_INT(stats_each_changed(back, stop_at_any, NULL), 0);
+
+    row = stats_save_player(stats_find(t, "Zed"));
+    CHECK_INT(stats_load_player(back, row, why, sizeof(why)), STATS_ECORRUPT);
+    CHECK_STR(why, "the name appears twice");
+    json_object_set_new(row, "name", json_string("Zoe"));
+    json_object_set_new(row, "nrecent", json_integer(3));
+    CHECK_INT(stats_load_player(back, row, why, sizeof(why)), STATS_ECORRUPT);
+    CHECK(stats_find(back, "Zoe") == NULL);
+    CHECK_INT(stats_count(back), 4);
+    json_decref(row);
+    stats_free(t);
+    stats_free(back);
+}
+
 int main(void)
 {
     UNIT_RUN(test_fixture_reaches_the_edges);
@@ -470,5 +552,7 @@ int main(void)
     UNIT_RUN(test_damaged_checkpoints_refused);
     UNIT_RUN(test_more_damage_refused);
     UNIT_RUN(test_each_missing_or_null_field_refused);
+    UNIT_RUN(test_version_1_checkpoint_loads);
+    UNIT_RUN(test_player_rows_round_trip);
     return UNIT_DONE();
 }
