@@ -488,40 +488,47 @@ static size_t stats_recent_evicted(const struct stats_player *p)
     return p->nrecent >= STATS_RECENT ? stats_entry_len(p->recent) : 0;
 }
 
-/* Appends r to p's feed, for which stats_recent_room() made room. */
-static void stats_recent_append(struct stats_player *p,
-                                const struct stats_recent *r)
+/* Bytes a packed entry takes at most: a 64-bit seq, the type, texts. */
+#define STATS_ENTRY_MAX (10 + 1 + STATS_STAMP_BYTES + STATS_TEXT_BYTES)
+
+/*
+ * Appends the packed entry e of n bytes to p's feed, dropping the oldest
+ * past STATS_RECENT. Returns 0, or STATS_ENOMEM with p unchanged.
+ */
+static int stats_recent_append(struct stats_player *p, const unsigned char *e,
+                               size_t n)
 {
     size_t drop = stats_recent_evicted(p);
 
+    if (stats_recent_room(p, p->recent_len - drop + n))
+        return STATS_ENOMEM;
     if (drop) {
         memmove(p->recent, p->recent + drop, p->recent_len - drop);
         p->recent_len = (unsigned short)(p->recent_len - drop);
         p->nrecent--;
     }
-    p->recent_len =
-        (unsigned short)(p->recent_len +
-                         stats_entry_write(p->recent + p->recent_len, r));
+    memcpy(p->recent + p->recent_len, e, n);
+    p->recent_len = (unsigned short)(p->recent_len + n);
     p->nrecent++;
+    return 0;
 }
 
 int stats_remember(struct stats_player *p, unsigned long long seq,
                    enum event_type type, const char *timestamp,
                    const char *text)
 {
+    unsigned char entry[STATS_ENTRY_MAX];
     char clipped[STATS_TEXT_BYTES];
     struct stats_recent r;
+    size_t n;
 
     r.seq = seq;
     r.type = type;
     stats_copy_text(r.timestamp, sizeof(r.timestamp), timestamp);
     stats_copy_text(clipped, sizeof(clipped), text);
     r.text = clipped;
-    if (stats_recent_room(p, p->recent_len - stats_recent_evicted(p) +
-                                 stats_entry_size(&r)))
-        return STATS_ENOMEM;
-    stats_recent_append(p, &r);
-    return 0;
+    n = stats_entry_write(entry, &r);
+    return stats_recent_append(p, entry, n);
 }
 
 /* Appends src to the len bytes of text in buf (size bytes), as it fits. */
@@ -619,9 +626,11 @@ int stats_apply(struct stats_table *t, const struct event *ev,
                 unsigned long long seq)
 {
     struct stats_player *p = stats_get(t, ev->player);
+    unsigned char entry[STATS_ENTRY_MAX];
     char text[STATS_TEXT_BYTES];
     struct stats_recent r;
     int d20 = event_natural_d20(ev);
+    size_t n;
 
     if (!p || stats_changed_reserve(t))
         return STATS_ENOMEM;
@@ -631,8 +640,8 @@ int stats_apply(struct stats_table *t, const struct event *ev,
                     ev->timestamp ? ev->timestamp : "");
     stats_describe(ev, text, sizeof(text));
     r.text = text;
-    if (stats_recent_room(p, p->recent_len - stats_recent_evicted(p) +
-                                 stats_entry_size(&r)))
+    n = stats_entry_write(entry, &r);
+    if (stats_recent_room(p, p->recent_len - stats_recent_evicted(p) + n))
         return STATS_ENOMEM;
     if (ev->type == EVENT_SPELL_CAST &&
         stats_count_add(t, &p->spells, &p->nspells,
@@ -647,7 +656,7 @@ int stats_apply(struct stats_table *t, const struct event *ev,
     if (d20)
         p->d20[d20 - 1]++;
     p->damage_total += event_damage(ev);
-    stats_recent_append(p, &r);
+    stats_recent_append(p, entry, n); /* cannot fail: the room is there */
     stats_changed_mark(t, p);
     return 0;
 }
