@@ -2,7 +2,10 @@
 /*
  * The group consumer: subscribes to one topic, assigns each partition it is
  * given from the beginning, tells the caller of every move, and tracks
- * which assigned partitions have reached their end for -e.
+ * which assigned partitions have reached their end for -e. Messages are
+ * taken from librdkafka's queue in batches, and the offsets of handled
+ * ones stored once per batch: per message, both cost more than reading
+ * the message itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +14,17 @@
 #include "kafka/kafka.h"
 #include "util/log.h"
 
+/* Messages taken from librdkafka's queue at a time. */
+#define KAFKA_BATCH 256
+
 struct kafka_consumer {
     struct kafka_health health; /* first: the error callback's view */
     rd_kafka_t *rk;
+    rd_kafka_queue_t *queue; /* the consumer's queue, for batches */
+    rd_kafka_topic_t *rkt;   /* the topic, for storing offsets */
+    rd_kafka_message_t *batch[KAFKA_BATCH];
+    int nbatch; /* messages in batch */
+    int at;     /* the next one to hand out */
     struct kafka_consumer_hooks hooks;
     int stop_at_end;
     int assigned;    /* a partition set has been assigned */
@@ -21,6 +32,7 @@ struct kafka_consumer {
     char *owned;     /* owned[p]: partition p is assigned */
     int64_t *resume; /* resume[p]: the group's committed offset, or -1 */
     int64_t *next;   /* next[p]: the next offset to read, or -1 */
+    int64_t *done;   /* done[p]: last handled offset not stored, or -1 */
     char *topic;
     int32_t nslots;
     int topic_warned;
@@ -54,10 +66,14 @@ static int kafka_consumer_slots(struct kafka_consumer *c, int32_t n)
     if (!r)
         return -1;
     c->next = r;
+    r = realloc(c->done, (size_t)n * sizeof(*r));
+    if (!r)
+        return -1;
+    c->done = r;
     memset(c->at_end + c->nslots, 0, (size_t)(n - c->nslots));
     memset(c->owned + c->nslots, 0, (size_t)(n - c->nslots));
     for (; c->nslots < n; c->nslots++)
-        c->resume[c->nslots] = c->next[c->nslots] = -1;
+        c->resume[c->nslots] = c->next[c->nslots] = c->done[c->nslots] = -1;
     return 0;
 }
 
@@ -136,11 +152,30 @@ static void kafka_consumer_assign(struct kafka_consumer *c,
         c->hooks.settled(c->hooks.arg);
 }
 
+/* Stores the offsets of the messages handled since the last call. */
+static void kafka_consumer_store(struct kafka_consumer *c)
+{
+    rd_kafka_resp_err_t e;
+    int32_t p;
+
+    for (p = 0; p < c->nslots; p++) {
+        if (c->done[p] < 0)
+            continue;
+        e = rd_kafka_offset_store(c->rkt, p, c->done[p]);
+        if (e && e != RD_KAFKA_RESP_ERR__STATE)
+            log_warn("cannot store the offset of %s [%d]: %s", c->topic, (int)p,
+                     rd_kafka_err2str(e));
+        c->done[p] = -1;
+    }
+}
+
 static void kafka_consumer_revoke(struct kafka_consumer *c,
                                   rd_kafka_topic_partition_list_t *parts)
 {
     int i;
 
+    /* What was handled is stored while the partitions are still ours. */
+    kafka_consumer_store(c);
     for (i = 0; i < parts->cnt; i++) {
         int32_t p = parts->elems[i].partition;
         if (p < c->nslots)
@@ -242,9 +277,20 @@ int kafka_consumer_new(const struct config *cfg,
                  rd_kafka_err2str(e));
         goto fail;
     }
+    c->queue = rd_kafka_queue_get_consumer(c->rk);
+    c->rkt = rd_kafka_topic_new(c->rk, cfg->topic, NULL);
+    if (!c->queue || !c->rkt) {
+        snprintf(err, errlen, "cannot set up the consumer: %s",
+                 rd_kafka_err2str(rd_kafka_last_error()));
+        goto fail;
+    }
     *out = c;
     return 0;
 fail:
+    if (c->rkt)
+        rd_kafka_topic_destroy(c->rkt);
+    if (c->queue)
+        rd_kafka_queue_destroy(c->queue);
     if (c->rk)
         rd_kafka_destroy(c->rk);
     free(c->topic);
@@ -318,29 +364,63 @@ static void kafka_consumer_probe(struct kafka_consumer *c)
     }
 }
 
+/*
+ * The next message, from the batch or, once it is used up, from a new
+ * one: whatever librdkafka holds, else one message waited for up to
+ * timeout_ms. NULL when none came. A rebalance callback may run in here.
+ */
+static rd_kafka_message_t *kafka_consumer_next(struct kafka_consumer *c,
+                                               int timeout_ms)
+{
+    ssize_t n;
+
+    if (c->at < c->nbatch)
+        return c->batch[c->at++];
+    kafka_consumer_store(c);
+    c->at = c->nbatch = 0;
+    n = rd_kafka_consume_batch_queue(c->queue, 0, c->batch, KAFKA_BATCH);
+    if (n > 0) {
+        c->nbatch = (int)n;
+        return c->batch[c->at++];
+    }
+    return rd_kafka_consumer_poll(c->rk, timeout_ms);
+}
+
 int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
                         rd_kafka_message_t **msg)
 {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+    rd_kafka_message_t *m;
+    int32_t p;
     int rc;
 
-    if (!m) {
-        if (c->stop_at_end &&
-            kafka_health_down_for(&c->health) >= KAFKA_DOWN_GIVE_UP_S)
-            return KAFKA_EDOWN;
-        kafka_consumer_probe(c);
-        return 0;
-    }
-    kafka_health_up(&c->health);
-    if (m->err) {
-        rc = kafka_consumer_event(c, m);
+    for (;;) {
+        m = kafka_consumer_next(c, timeout_ms);
+        if (!m) {
+            if (c->stop_at_end &&
+                kafka_health_down_for(&c->health) >= KAFKA_DOWN_GIVE_UP_S)
+                return KAFKA_EDOWN;
+            kafka_consumer_probe(c);
+            return 0;
+        }
+        kafka_health_up(&c->health);
+        if (m->err) {
+            rc = kafka_consumer_event(c, m);
+            rd_kafka_message_destroy(m);
+            return rc;
+        }
+        p = m->partition;
+        /*
+         * A batch taken before a rebalance can hold messages of a
+         * partition revoked since: they are someone else's now. (One
+         * assigned again is read again from its saved offset, which the
+         * caller's offsets tell apart.)
+         */
+        if (p >= 0 && p < c->nslots && c->owned[p])
+            break;
         rd_kafka_message_destroy(m);
-        return rc;
     }
-    if (m->partition >= 0 && m->partition < c->nslots) {
-        c->at_end[m->partition] = 0;
-        c->next[m->partition] = m->offset + 1;
-    }
+    c->at_end[p] = 0;
+    c->next[p] = m->offset + 1;
     *msg = m;
     return 1;
 }
@@ -349,8 +429,15 @@ void kafka_consumer_close(struct kafka_consumer *c)
 {
     if (!c)
         return;
+    /* Messages taken but not handled are read again by the next owner. */
+    while (c->at < c->nbatch)
+        rd_kafka_message_destroy(c->batch[c->at++]);
+    kafka_consumer_store(c);
     rd_kafka_consumer_close(c->rk);
+    rd_kafka_topic_destroy(c->rkt);
+    rd_kafka_queue_destroy(c->queue);
     rd_kafka_destroy(c->rk);
+    free(c->done);
     free(c->at_end);
     free(c->owned);
     free(c->resume);
@@ -369,13 +456,8 @@ int kafka_consumer_replayed(const struct kafka_consumer *c, int32_t partition,
 
 void kafka_consumer_done(struct kafka_consumer *c, const rd_kafka_message_t *m)
 {
-    rd_kafka_resp_err_t e =
-        rd_kafka_offset_store(m->rkt, m->partition, m->offset);
-
-    if (e && e != RD_KAFKA_RESP_ERR__STATE)
-        log_warn("cannot store the offset of %s [%d]: %s",
-                 rd_kafka_topic_name(m->rkt), (int)m->partition,
-                 rd_kafka_err2str(e));
+    if (m->partition >= 0 && m->partition < c->nslots)
+        c->done[m->partition] = m->offset;
 }
 
 long long kafka_consumer_lag(struct kafka_consumer *c)

@@ -141,7 +141,11 @@ int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
 int kafka_consumer_replayed(const struct kafka_consumer *c, int32_t partition,
                             int64_t offset);
 
-/* Marks m handled: its offset is committed with the next auto-commit. */
+/*
+ * Marks m handled: its offset is stored once the current batch of
+ * messages is used up (or the partition is revoked, or the consumer
+ * closed) and committed with the next auto-commit after that.
+ */
 void kafka_consumer_done(struct kafka_consumer *c, const rd_kafka_message_t *m);
 
 /*
