@@ -151,6 +151,59 @@ _lib_set_trap() {
     fi
 }
 
+# Waits until FILE exists and holds a line matching REGEX: wait_grep REGEX
+# FILE SECONDS. Returns 1 when the time runs out.
+wait_grep() {
+    _wait_tries=0
+    while [ "$_wait_tries" -lt $(($3 * 5)) ]; do
+        grep -qE "$1" "$2" 2>/dev/null && return 0
+        sleep 0.2
+        _wait_tries=$((_wait_tries + 1))
+    done
+    return 1
+}
+
+# Prints the message count of the page on loopback PORT, or nothing when
+# it does not answer: api_messages PORT.
+api_messages() {
+    curl -fsS --max-time 2 "http://127.0.0.1:$1/api/players" 2>/dev/null |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["messages"])' \
+            2>/dev/null
+}
+
+# Sends PID SIGTERM; it must exit 0 within SECONDS: stop_gracefully PID
+# NAME SECONDS. PID must be a child of the calling shell.
+stop_gracefully() {
+    _stop_tries=0
+    kill -TERM "$1"
+    while [ "$_stop_tries" -lt $(($3 * 5)) ]; do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.2
+        _stop_tries=$((_stop_tries + 1))
+    done
+    kill -0 "$1" 2>/dev/null && fail "$2 ignored SIGTERM for $3 s"
+    wait "$1"
+    assert_eq "$?" 0 "exit status of $2 after SIGTERM"
+}
+
+# Waits up to SECONDS for the page on loopback PORT to count exactly TOTAL
+# messages, and fails at once if it counts more: wait_count PORT TOTAL
+# SECONDS WHOSE (for the messages, e.g. "A's page").
+wait_count() {
+    _count=""
+    _count_tries=0
+    while [ "$_count_tries" -lt $(($3 * 5)) ]; do
+        _count=$(api_messages "$1")
+        if [ -n "$_count" ] && [ "$_count" -gt "$2" ]; then
+            fail "$4 counts $_count messages, more than the $2 sent"
+        fi
+        [ "$_count" = "$2" ] && return 0
+        sleep 0.2
+        _count_tries=$((_count_tries + 1))
+    done
+    assert_eq "$_count" "$2" "messages on $4 within $3 s"
+}
+
 # Kills these pids (TERM, then KILL after 5 s) when the test exits:
 #   some_server & kill_on_exit $!
 kill_on_exit() {

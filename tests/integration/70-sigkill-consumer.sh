@@ -62,24 +62,6 @@ stream() {
     echo "done" >"$out/stream.state"
 }
 
-# Waits until FILE exists and holds a line matching REGEX: wait_grep REGEX
-# FILE SECONDS.
-wait_grep() {
-    local i
-    for ((i = 0; i < $3 * 5; i++)); do
-        grep -qE "$1" "$2" 2>/dev/null && return 0
-        sleep 0.2
-    done
-    return 1
-}
-
-# Prints the page's message count, or nothing when it does not answer.
-api_messages() {
-    curl -fsS --max-time 2 "http://127.0.0.1:$port/api/players" 2>/dev/null |
-        python3 -c 'import json, sys; print(json.load(sys.stdin)["messages"])' \
-            2>/dev/null
-}
-
 runs=0
 pid=""
 port=""
@@ -110,7 +92,7 @@ for ((k = 1; k <= KILLS; k++)); do
     sleep "$((delay / 10)).$((delay % 10))"
     kill -0 "$pid" 2>/dev/null ||
         fail "consumer run $runs died by itself: $(tail -5 "$out/consume.$runs.err")"
-    seen=$(api_messages)
+    seen=$(api_messages "$port")
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null
     note "kill $k after $((delay / 10)).$((delay % 10)) s of run $runs" \
@@ -134,30 +116,13 @@ assert_eq "$(cat "$out/stream.state" 2>/dev/null)" "done" \
 note "stream over after $((SECONDS - t0)) s"
 
 # The last consumer catches up: exactly TOTAL, never more.
-got=""
-end=$((SECONDS + 60))
-for ((i = 0; i < 300 && SECONDS < end; i++)); do
-    got=$(api_messages)
-    if [ -n "$got" ] && [ "$got" -gt "$TOTAL" ]; then
-        fail "the page counts $got messages, more than the $TOTAL sent"
-    fi
-    [ "$got" = "$TOTAL" ] && break
-    sleep 0.2
-done
-assert_eq "$got" "$TOTAL" "messages on the page within 60 s of the stream's end"
+wait_count "$port" "$TOTAL" 60 "the page"
 curl -fsS --max-time 5 "http://127.0.0.1:$port/api/players" \
     >"$out/page.json" || fail "cannot read the page's figures"
 python3 "$here/compare_counts.py" "$out/page.json" "$out/expect.json" \
     "$TOTAL" >"$out/page.diff" || fail "page figures differ: $(head -20 "$out/page.diff")"
 
-kill -TERM "$pid"
-for ((i = 0; i < 75; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-done
-kill -0 "$pid" 2>/dev/null && fail "the live consumer ignored SIGTERM for 15 s"
-wait "$pid"
-assert_eq "$?" 0 "live consumer's exit status after SIGTERM"
+stop_gracefully "$pid" "the live consumer" 15
 
 # The same group and member, from the saved state to the end of the topic.
 timeout 60 "$DNDTRACK" consume -v -b "$KAFKA_BROKERS" -t "$topic" -G "$group" \
