@@ -346,11 +346,12 @@ static int consume_message(struct consume_ctx *x, rd_kafka_message_t *m)
 static int consume_loop(struct consume_ctx *x)
 {
     rd_kafka_message_t *m;
-    int rc;
+    int rc, got;
 
     while (!cli_stop) {
         rc = kafka_consumer_poll(x->consumer, 100, &m);
-        if (rc == 1) {
+        got = rc == 1;
+        if (got) {
             rc = consume_message(x, m);
             rd_kafka_message_destroy(m);
             if (rc)
@@ -368,7 +369,13 @@ static int consume_loop(struct consume_ctx *x)
         } else if (rc < 0) {
             return -1;
         }
-        if (x->cp.failed || checkpoint_tick(&x->cp, 0))
+        /*
+         * A handled message has had its tick in consume_message(), which
+         * reads the clock only now and then; one that was waited for
+         * means a slow stream, whose checkpoints are due by the clock.
+         */
+        if (x->cp.failed || ((!got || kafka_consumer_waited(x->consumer)) &&
+                             checkpoint_tick(&x->cp, 0)))
             return -1;
         consume_maybe_publish(x);
         if (x->dlq)

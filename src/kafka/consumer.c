@@ -25,6 +25,7 @@ struct kafka_consumer {
     rd_kafka_message_t *batch[KAFKA_BATCH];
     int nbatch; /* messages in batch */
     int at;     /* the next one to hand out */
+    int waited; /* the last message was waited for */
     struct kafka_consumer_hooks hooks;
     int stop_at_end;
     int assigned;    /* a partition set has been assigned */
@@ -374,6 +375,7 @@ static rd_kafka_message_t *kafka_consumer_next(struct kafka_consumer *c,
 {
     ssize_t n;
 
+    c->waited = 0;
     if (c->at < c->nbatch)
         return c->batch[c->at++];
     kafka_consumer_store(c);
@@ -383,6 +385,7 @@ static rd_kafka_message_t *kafka_consumer_next(struct kafka_consumer *c,
         c->nbatch = (int)n;
         return c->batch[c->at++];
     }
+    c->waited = 1;
     return rd_kafka_consumer_poll(c->rk, timeout_ms);
 }
 
@@ -444,6 +447,11 @@ void kafka_consumer_close(struct kafka_consumer *c)
     free(c->next);
     free(c->topic);
     free(c);
+}
+
+int kafka_consumer_waited(const struct kafka_consumer *c)
+{
+    return c->waited;
 }
 
 int kafka_consumer_replayed(const struct kafka_consumer *c, int32_t partition,

@@ -135,6 +135,12 @@ int kafka_consumer_poll(struct kafka_consumer *c, int timeout_ms,
                         rd_kafka_message_t **msg);
 
 /*
+ * Whether the last kafka_consumer_poll() found librdkafka's queue empty
+ * and waited: messages are then coming slower than they are handled.
+ */
+int kafka_consumer_waited(const struct kafka_consumer *c);
+
+/*
  * Whether the message at offset of partition was already handled by this
  * group before the partition was assigned (it is being replayed).
  */
