@@ -561,9 +561,13 @@ class Bench:
                 self.result.setdefault("warnings", []).append(
                     f"peak RSS with {row['players']} players is near the "
                     f"measuring floor of {floor} KB")
-        mid, big = rows[-2], rows[-1]
-        slope = ((big["maxrss_kb"] - mid["maxrss_kb"]) * 1024 /
-                 (big["players"] - mid["players"]))
+        # From the fewest players to the most: both read the same events,
+        # so the difference is what the players themselves take. (The
+        # middle run's players hold full recent feeds, the largest run's
+        # only half: a slope from it would understate the cost.)
+        small, big = rows[0], rows[-1]
+        slope = ((big["maxrss_kb"] - small["maxrss_kb"]) * 1024 /
+                 (big["players"] - small["players"]))
         self.result["memory"] = {"runs": rows, "bytes_per_player": slope}
         for name, row in zip(("small", "medium", "large"), rows):
             self.metrics[f"rss_kb_{name}"] = row["maxrss_kb"]
