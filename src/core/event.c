@@ -303,11 +303,12 @@ static const unsigned char event_byte_class[256] = {
 static int event_scan_string(struct event_scan *s, const char **str,
                              size_t *len)
 {
-    const unsigned char *q = s->p + 1;
+    const unsigned char *q;
     size_t n;
 
     if (s->p >= s->end || *s->p != '"')
         return -1;
+    q = s->p + 1;
     for (;;) {
         /* Eight bytes a step while all are plain, then one at a time. */
         while (s->end - q >= 8 &&
