@@ -159,21 +159,38 @@ json_t *tracker_snapshot(const struct tracker *t)
                      (json_int_t)tracker_invalid(t), "players", players);
 }
 
+/* Where the per-player lines of the metrics go, and how many players. */
+struct tracker_metrics_out {
+    struct buf body;
+    size_t players;
+};
+
 static int tracker_metrics_player(const struct stats_player *p, void *arg)
 {
-    stats_metrics_player(arg, p);
+    struct tracker_metrics_out *m = arg;
+
+    stats_metrics_player(&m->body, p);
+    m->players++;
     return 0;
 }
 
+/*
+ * The head states the number of players, which is known once their lines
+ * are written: those go aside first, so that the players are sorted once.
+ */
 char *tracker_to_metrics(const struct tracker *t, long long lag, size_t *len)
 {
+    struct tracker_metrics_out m = {{0}, 0};
     struct buf b = {0};
 
-    stats_metrics_head(&b, tracker_messages(t), tracker_invalid(t), lag,
-                       tracker_players(t));
-    if (tracker_each_player(t, tracker_metrics_player, &b)) {
-        buf_free(&b);
+    if (tracker_each_player(t, tracker_metrics_player, &m) || m.body.failed) {
+        buf_free(&m.body);
         return NULL;
     }
+    stats_metrics_head(&b, tracker_messages(t), tracker_invalid(t), lag,
+                       m.players);
+    if (m.body.len > 0)
+        buf_add(&b, m.body.data, m.body.len);
+    buf_free(&m.body);
     return buf_take(&b, len);
 }

@@ -69,6 +69,7 @@ want = {name: c["dice_roll"] for name, c in expect.items()}
 assert got == want, (sorted(got.items())[:5], sorted(want.items())[:5])
 assert re.search(r"^dndtrack_messages_total %d$" % rows, text, re.M)
 assert re.search(r"^dndtrack_invalid_total 0$", text, re.M)
+assert re.search(r"^dndtrack_players %d$" % len(want), text, re.M)
 PY
     fail "/metrics differs from the independent reader"
 
