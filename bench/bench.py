@@ -769,24 +769,22 @@ def targets(m):
     return rows
 
 
+# How fmt() writes each kind of figure.
+FORMATS = {
+    "rate": lambda v: f"{v:,.0f}/s",
+    "ratio": lambda v: f"{v:.2f}",
+    "ms": lambda v: f"{v:.1f} ms",
+    "mb": lambda v: f"{v / 1024:.1f} MB",
+    "bytes": lambda v: f"{v:,.0f} B",
+    "cpu": lambda v: f"{v:.2f} s",
+    "s": lambda v: f"{v:.2f} s",
+}
+
+
 def fmt(value, kind):
     if value is None:
         return "-"
-    if kind == "rate":
-        return f"{value:,.0f}/s"
-    if kind == "ratio":
-        return f"{value:.2f}"
-    if kind == "ms":
-        return f"{value:.1f} ms"
-    if kind == "mb":
-        return f"{value / 1024:.1f} MB"
-    if kind == "bytes":
-        return f"{value:,.0f} B"
-    if kind == "cpu":
-        return f"{value:.2f} s"
-    if kind == "s":
-        return f"{value:.2f} s"
-    return str(value)
+    return FORMATS.get(kind, str)(value)
 
 
 def print_table(result):
