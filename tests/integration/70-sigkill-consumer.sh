@@ -106,10 +106,8 @@ done
 grep -q 'restored:' "$out"/consume.[2-9].err ||
     fail "no restarted consumer restored saved figures"
 
-for ((i = 0; i < 150; i++)); do
-    [ -s "$out/stream.state" ] && break
-    sleep 0.5
-done
+# The stream writes its end state last; the check below reads it.
+wait_grep . "$out/stream.state" 75 || true
 wait "$streamer"
 assert_eq "$(cat "$out/stream.state" 2>/dev/null)" "done" \
     "the stream (see kcat.err)"

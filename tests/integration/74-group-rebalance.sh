@@ -319,10 +319,8 @@ for ((k = 1; k <= CYCLES; k++)); do
 done
 
 touch "$out/stop"
-for ((i = 0; i < 150; i++)); do
-    [ -s "$out/stream.state" ] && break
-    sleep 0.2
-done
+# The stream writes its end state last; the check below reads it.
+wait_grep . "$out/stream.state" 30 || true
 wait "$streamer"
 assert_eq "$(cat "$out/stream.state" 2>/dev/null)" stopped \
     "the stream's end (see kcat.err)"
