@@ -464,12 +464,21 @@ unsigned stats_recent_list(const struct stats_player *p,
     return i;
 }
 
-/*
- * Makes p's buffer hold at least size bytes. It grows to the size asked,
- * not beyond: players are many, and most stop short of a full feed.
- */
-static int stats_recent_room(struct stats_player *p, size_t size)
+/* Bytes the oldest entry of p frees when one more entry comes. */
+static size_t stats_recent_evicted(const struct stats_player *p)
 {
+    return p->nrecent >= STATS_RECENT ? stats_entry_len(p->recent) : 0;
+}
+
+/*
+ * Makes room in p's feed for one more entry of n bytes, the oldest being
+ * dropped past STATS_RECENT. The buffer grows to the size needed, not
+ * beyond: players are many, and most stop short of a full feed. Returns 0
+ * or STATS_ENOMEM.
+ */
+static int stats_recent_room(struct stats_player *p, size_t n)
+{
+    size_t size = p->recent_len - stats_recent_evicted(p) + n;
     unsigned char *grown;
 
     if (size <= p->recent_cap)
@@ -482,26 +491,18 @@ static int stats_recent_room(struct stats_player *p, size_t size)
     return 0;
 }
 
-/* Bytes the oldest entry of p frees when one more entry comes. */
-static size_t stats_recent_evicted(const struct stats_player *p)
-{
-    return p->nrecent >= STATS_RECENT ? stats_entry_len(p->recent) : 0;
-}
-
 /* Bytes a packed entry takes at most: a 64-bit seq, the type, texts. */
 #define STATS_ENTRY_MAX (10 + 1 + STATS_STAMP_BYTES + STATS_TEXT_BYTES)
 
 /*
- * Appends the packed entry e of n bytes to p's feed, dropping the oldest
- * past STATS_RECENT. Returns 0, or STATS_ENOMEM with p unchanged.
+ * Appends the packed entry e of n bytes to p's feed, for which
+ * stats_recent_room() made room, dropping the oldest past STATS_RECENT.
  */
-static int stats_recent_append(struct stats_player *p, const unsigned char *e,
-                               size_t n)
+static void stats_recent_append(struct stats_player *p, const unsigned char *e,
+                                size_t n)
 {
     size_t drop = stats_recent_evicted(p);
 
-    if (stats_recent_room(p, p->recent_len - drop + n))
-        return STATS_ENOMEM;
     if (drop) {
         memmove(p->recent, p->recent + drop, p->recent_len - drop);
         p->recent_len = (unsigned short)(p->recent_len - drop);
@@ -510,7 +511,6 @@ static int stats_recent_append(struct stats_player *p, const unsigned char *e,
     memcpy(p->recent + p->recent_len, e, n);
     p->recent_len = (unsigned short)(p->recent_len + n);
     p->nrecent++;
-    return 0;
 }
 
 int stats_remember(struct stats_player *p, unsigned long long seq,
@@ -528,7 +528,10 @@ int stats_remember(struct stats_player *p, unsigned long long seq,
     stats_copy_text(clipped, sizeof(clipped), text);
     r.text = clipped;
     n = stats_entry_write(entry, &r);
-    return stats_recent_append(p, entry, n);
+    if (stats_recent_room(p, n))
+        return STATS_ENOMEM;
+    stats_recent_append(p, entry, n);
+    return 0;
 }
 
 /* Appends src to the len bytes of text in buf (size bytes), as it fits. */
@@ -641,7 +644,7 @@ int stats_apply(struct stats_table *t, const struct event *ev,
     stats_describe(ev, text, sizeof(text));
     r.text = text;
     n = stats_entry_write(entry, &r);
-    if (stats_recent_room(p, p->recent_len - stats_recent_evicted(p) + n))
+    if (stats_recent_room(p, n))
         return STATS_ENOMEM;
     if (ev->type == EVENT_SPELL_CAST &&
         stats_count_add(t, &p->spells, &p->nspells,
@@ -656,7 +659,7 @@ int stats_apply(struct stats_table *t, const struct event *ev,
     if (d20)
         p->d20[d20 - 1]++;
     p->damage_total += event_damage(ev);
-    stats_recent_append(p, entry, n); /* cannot fail: the room is there */
+    stats_recent_append(p, entry, n);
     stats_changed_mark(t, p);
     return 0;
 }
