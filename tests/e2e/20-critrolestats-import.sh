@@ -39,7 +39,8 @@ wait_for_http "http://127.0.0.1:$port/api/players" 30 ||
 n=0
 while [ $n -lt 300 ]; do
     curl -fsS "http://127.0.0.1:$port/api/players" >"$out/api.json"
-    got=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])' \
+    got=$(python3 -c \
+        'import json, sys; print(json.load(sys.stdin)["messages"])' \
         <"$out/api.json")
     [ "$got" = "$rows" ] && break
     sleep 0.2

@@ -13,7 +13,8 @@ needs_kafka
 needs_dndtrack
 
 browser_dir="${REPO_ROOT:?}/tests/browser"
-[ -x /usr/bin/chromium ] || fail "no /usr/bin/chromium (run scripts/install-deps.sh)"
+[ -x /usr/bin/chromium ] ||
+    fail "no /usr/bin/chromium (run scripts/install-deps.sh)"
 command -v node >/dev/null 2>&1 || fail "no node (run scripts/install-deps.sh)"
 command -v npm >/dev/null 2>&1 || fail "no npm (run scripts/install-deps.sh)"
 command -v kcat >/dev/null 2>&1 || fail "no kcat (run scripts/install-deps.sh)"
@@ -33,7 +34,8 @@ fi
 files=""
 if [ -n "${BROWSER_TESTS:-}" ]; then
     for name in $(echo "$BROWSER_TESTS" | tr ',' ' '); do
-        [ -f "$browser_dir/$name.test.mjs" ] || fail "no tests/browser/$name.test.mjs"
+        [ -f "$browser_dir/$name.test.mjs" ] ||
+            fail "no tests/browser/$name.test.mjs"
         files="$files $name.test.mjs"
     done
 else
@@ -44,5 +46,6 @@ note "node $(node --version), $(/usr/bin/chromium --version 2>/dev/null)"
 cd "$browser_dir" || fail "cannot enter tests/browser"
 # $files is a list of file names without spaces, split on purpose.
 # shellcheck disable=SC2086
-timeout -k 10 360 node --test --test-concurrency=1 --test-reporter=spec $files ||
+timeout -k 10 360 node --test --test-concurrency=1 --test-reporter=spec \
+    $files ||
     fail "browser tests failed (logs in $TEST_OUT/browser)"

@@ -35,9 +35,11 @@ for name, want in expect.items():
     p = got.get(name, {"events": {}, "d20": {}})
     for kind in ("dice_roll", "encounter", "spell_cast"):
         if p["events"].get(kind) != want[kind]:
-            bad.append(f"{name} {kind}: {p['events'].get(kind)} != {want[kind]}")
+            bad.append(f"{name} {kind}: {p['events'].get(kind)}"
+                       f" != {want[kind]}")
     if p["d20"].get("histogram") != want["histogram"]:
-        bad.append(f"{name} d20: {p['d20'].get('histogram')} != {want['histogram']}")
+        bad.append(f"{name} d20: {p['d20'].get('histogram')}"
+                   f" != {want['histogram']}")
 print("\n".join(bad) or "all counts equal")
 sys.exit(1 if bad else 0)
 PY

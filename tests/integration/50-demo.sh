@@ -39,7 +39,8 @@ n=0
 while [ $n -lt 150 ]; do
     curl -fsS "http://127.0.0.1:$port/api/players" >"$out/api.json" ||
         fail "no /api/players"
-    got=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])' \
+    got=$(python3 -c \
+        'import json, sys; print(json.load(sys.stdin)["messages"])' \
         <"$out/api.json")
     [ "$got" -ge 20 ] && break
     sleep 0.2

@@ -91,7 +91,8 @@ for ((k = 1; k <= KILLS; k++)); do
     delay=$((20 + RANDOM % 41))
     sleep "$((delay / 10)).$((delay % 10))"
     kill -0 "$pid" 2>/dev/null ||
-        fail "consumer run $runs died by itself: $(tail -5 "$out/consume.$runs.err")"
+        fail "consumer run $runs died by itself:" \
+            "$(tail -5 "$out/consume.$runs.err")"
     seen=$(api_messages "$port")
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null
@@ -118,7 +119,8 @@ wait_count "$port" "$TOTAL" 60 "the page"
 curl -fsS --max-time 5 "http://127.0.0.1:$port/api/players" \
     >"$out/page.json" || fail "cannot read the page's figures"
 python3 "$here/compare_counts.py" "$out/page.json" "$out/expect.json" \
-    "$TOTAL" >"$out/page.diff" || fail "page figures differ: $(head -20 "$out/page.diff")"
+    "$TOTAL" >"$out/page.diff" ||
+    fail "page figures differ: $(head -20 "$out/page.diff")"
 
 stop_gracefully "$pid" "the live consumer" 15
 
@@ -127,5 +129,6 @@ timeout 60 "$DNDTRACK" consume -v -b "$KAFKA_BROKERS" -t "$topic" -G "$group" \
     -X group.instance.id="$member" -e >"$out/final.json" \
     2>"$out/final.err" || fail "consume -e failed: $(tail -5 "$out/final.err")"
 python3 "$here/compare_counts.py" "$out/final.json" "$out/expect.json" \
-    "$TOTAL" >"$out/final.diff" || fail "consume -e figures differ: $(head -20 "$out/final.diff")"
+    "$TOTAL" >"$out/final.diff" ||
+    fail "consume -e figures differ: $(head -20 "$out/final.diff")"
 note "all counts equal after $KILLS kills, $((SECONDS - t0)) s"

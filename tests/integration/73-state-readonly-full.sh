@@ -65,7 +65,8 @@ assert_eq "$(md5sum <"$db")" "$sum" "state file after the read-only run"
 
 # Full: more events than the disk takes checkpoints for.
 send "$out/rest.jsonl"
-run_on_small_disk "dd if=/dev/zero of='$out/disk/filler' bs=1k 2>/dev/null; true" \
+fill="dd if=/dev/zero of='$out/disk/filler' bs=1k 2>/dev/null; true"
+run_on_small_disk "$fill" \
     >"$out/full.json" 2>"$out/full.err"
 assert_eq "$?" 1 "exit status on a full state folder"
 # The disk may fill before the file opens or at a checkpoint.

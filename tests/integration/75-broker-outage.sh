@@ -115,9 +115,11 @@ note "page says '$state' after $((SECONDS - down_at)) s"
 # Both clients must live through the outage.
 for ((i = 0; i < DOWN_FOR * 2 && SECONDS - down_at < DOWN_FOR; i++)); do
     kill -0 "$consumer" 2>/dev/null ||
-        fail "the consumer died during the outage: $(tail -5 "$out/consume.err")"
+        fail "the consumer died during the outage:" \
+            "$(tail -5 "$out/consume.err")"
     kill -0 "$producer" 2>/dev/null ||
-        fail "the producer died during the outage: $(tail -5 "$out/produce.err")"
+        fail "the producer died during the outage:" \
+            "$(tail -5 "$out/produce.err")"
     sleep 1
 done
 

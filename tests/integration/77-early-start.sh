@@ -99,7 +99,8 @@ wait_log "waiting for the topic" 30 ||
 note "consumer waits for the topic at t=$((SECONDS - t0)) s"
 
 timeout 60 kcat -b "$KAFKA_BROKERS" -t "$topic" -P -l "$out/events.jsonl" \
-    2>"$out/kcat.err" || fail "kcat could not produce: $(tail -3 "$out/kcat.err")"
+    2>"$out/kcat.err" ||
+    fail "kcat could not produce: $(tail -3 "$out/kcat.err")"
 sent_at=$SECONDS
 note "kcat wrote $TOTAL events at t=$((SECONDS - t0)) s"
 

@@ -24,8 +24,8 @@ def main(argv):
         for i in range(count):
             player = rng.choice(PLAYERS)
             kind = rng.choice(["dice_roll", "encounter", "spell_cast"])
-            ev = {"timestamp": f"2025-02-24T20:{i // 60 % 60:02d}:{i % 60:02d}Z",
-                  "player": player, "event_type": kind}
+            stamp = f"2025-02-24T20:{i // 60 % 60:02d}:{i % 60:02d}Z"
+            ev = {"timestamp": stamp, "player": player, "event_type": kind}
             mine = expect.setdefault(player, {
                 "dice_roll": 0, "encounter": 0, "spell_cast": 0,
                 "histogram": [0] * 20})
